@@ -1,0 +1,19 @@
+/**
+ * The studio's one store, built from feature slices (zustand's slices pattern). It holds plain
+ * data, ids and version counters: never tensors or large arrays.
+ */
+import { create } from 'zustand';
+import { createExplorerSlice, explorerActions, initialExplorer, type ExplorerSlice } from './explorerSlice';
+
+export type StudioState = ExplorerSlice;
+
+export const useStudio = create<StudioState>()((...a) => ({
+  ...createExplorerSlice(...a),
+}));
+
+export const explorer = explorerActions(useStudio.setState);
+
+/** Back to the initial state (tests). */
+export function resetStudio(): void {
+  useStudio.setState({ explorer: initialExplorer() });
+}
