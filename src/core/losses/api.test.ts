@@ -46,6 +46,10 @@ describe('errors', () => {
   it('a single channel (sigmoid output) is refused', () => {
     expect(() => createLoss('dice')(tf.zeros([1, 4, 4, 1]), tf.zeros([1, 4, 4, 1]))).toThrow(/needs at least 2 \(background first, one-hot\); got 1/);
   });
+  it('null params mean the defaults; a non-tensor argument names the loss', () => {
+    expect(() => createLoss('dice', null)).not.toThrow();
+    expect(() => createLoss('dice')([1, 0] as never, [1, 0] as never)).toThrow(/dice: yTrue and yPred must be tf.Tensor objects/);
+  });
   it('integer labels are accepted as one-hot and cast', () => {
     const y = tf.tensor([1, 0, 0, 1], [1, 1, 2, 2], 'int32');
     const p = tf.tensor([0.8, 0.2, 0.3, 0.7], [1, 1, 2, 2]);
@@ -55,9 +59,10 @@ describe('errors', () => {
 });
 
 describe('memory', () => {
-  it.each([...LOSS_IDS])('%s leaves only its result behind, also under tf.grad', (id) => {
-    const y = tf.tensor([1, 0, 0, 1, 1, 0, 1, 0], [1, 2, 2, 2]);
-    const p = tf.tensor([0.6, 0.4, 0.2, 0.8, 0.9, 0.1, 0.5, 0.5], [1, 2, 2, 2]);
+  const cases = LOSS_IDS.flatMap((id) => [[id, [1, 2, 2, 2]] as const, [id, [1, 1, 2, 2, 2]] as const]);
+  it.each(cases)('%s on %j leaves only its result behind, also under tf.grad', (id, shape) => {
+    const y = tf.tensor([1, 0, 0, 1, 1, 0, 1, 0], [...shape]);
+    const p = tf.tensor([0.6, 0.4, 0.2, 0.8, 0.9, 0.1, 0.5, 0.5], [...shape]);
     const f = createLoss(id);
     const before = tf.memory().numTensors;
     const v = f(y, p);

@@ -25,8 +25,9 @@ function random(shape: number[], seed: number, weights: number[]) {
 const scalar = (t: tf.Scalar) => t.dataSync()[0] ?? NaN;
 
 describe('fix 1: the channel is the last axis in 3D', () => {
-  // [B, D, H, W, C] with W = 4 ≠ C = 2: a loss that took axis 3 as the channel would mix W into
-  // the classes. Channel-last, the 3D loss equals the loss of the same voxels reshaped to 2D.
+  // The numpy reference table checks the 3D values themselves (reference.test.ts, 3d-* cases).
+  // Here: [B, D, H, W, C] with W = 4 ≠ C = 2; channel-last, the 3D loss equals the loss of the
+  // same voxels laid out as 2D slices (createLoss computes 3D this way, so this pins the layout).
   const shape3 = [2, 3, 5, 4, 2];
   const shape2 = [2, 15, 4, 2];
   const { y, p } = random(shape3, 11, [0.85, 0.15]);
@@ -66,6 +67,37 @@ describe('fix 2: no NaN at 1 − TI = 0', () => {
       const naive = tf.mul(d, tf.pow(d, -(1 - e))).dataSync()[0];
       expect(naive).toBeNaN();
       tf.dispose([d, value, grad]);
+    }
+  });
+
+  it('symmetricFocalTversky with δ = 1 on an empty class reaches d = 0 exactly: value and gradient stay finite', () => {
+    // δ = 1 ignores false positives, so the empty class has fn = 0 and 1 − TI = 0 exactly; the
+    // power (1 − TI)^(1−γ) then needs the guard.
+    const y = tf.tensor([1, 0, 1, 0, 1, 0, 1, 0], [1, 2, 2, 2]);
+    const p = tf.tensor([0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.95, 0.05], [1, 2, 2, 2]);
+    for (const gamma of [0.05, 0.5, 0.75, 0.95]) {
+      const f = createLoss('symmetricFocalTversky', { delta: 1, gamma });
+      const v = f(y, p).dataSync()[0];
+      const grad = tf.grad((q: tf.Tensor) => f(y, q))(p);
+      expect(Number.isFinite(v)).toBe(true);
+      expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
+      grad.dispose();
+    }
+    tf.dispose([y, p]);
+  });
+
+  it('near-perfect predictions through a softmax (logits ±8 to ±12) give finite gradients for every loss', () => {
+    const y = [1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0];
+    const logits = y.map((v, i) => (v === 1 ? 8 + (i % 5) : -(8 + (i % 3))));
+    for (const id of LOSS_IDS) {
+      for (const gamma of id.includes('Unified') || id.endsWith('FocalTversky') ? [0.05, 0.95] : [undefined]) {
+        const params = gamma === undefined ? {} : { gamma };
+        const g = tf.tidy(() => {
+          const yt = tf.tensor(y, [1, 2, 3, 2]);
+          return Array.from(tf.grad((z: tf.Tensor) => createLoss(id, params)(yt, tf.softmax(z)))(tf.tensor(logits, [1, 2, 3, 2])).dataSync());
+        });
+        expect(g.every(Number.isFinite), `${id} ${JSON.stringify(params)}`).toBe(true);
+      }
     }
   });
 

@@ -67,17 +67,26 @@ function unified(p: ResolvedParams, asymmetric: boolean) {
     });
 }
 
+function asRank4(t: tf.Tensor): tf.Tensor {
+  const [b = 1, d = 1, h = 1, w = 1, c = 1] = t.shape;
+  return tf.reshape(t, [b, d * h, w, c]);
+}
+
 /**
  * Builds a loss function. Unknown ids, unknown parameter names and out-of-range values throw
  * at once; wrong ranks, mismatched shapes and per-class α of the wrong length throw when the
  * loss is called.
  */
-export function createLoss(id: LossId | string, params: LossParams = {}): LossFn {
+export function createLoss(id: LossId | string, params: LossParams | null = {}): LossFn {
   const spec = getLossSpec(id);
-  const resolved = resolveParams(spec.id, params);
+  const resolved = resolveParams(spec.id, params ?? {});
   const fn = BUILDERS[spec.id](resolved);
   return (yTrue, yPred) => {
     validateInputs(spec.id, yTrue, yPred);
-    return fn(yTrue, yPred);
+    if (yTrue.rank === 4) return fn(yTrue, yPred);
+    // 3D volumes are computed as [B, D·H, W, C]: every loss sums or averages over all spatial
+    // axes together, so the value is the same, and the backends whose kernels stop at rank 4
+    // (tfjs-backend-webgpu's select, used by the gradients of clip and pow) can run them.
+    return tf.tidy(() => fn(asRank4(yTrue), asRank4(yPred)));
   };
 }

@@ -7,24 +7,15 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLoss, LOSS_IDS, type LossParams } from './index';
+import { createLoss, LOSS_IDS } from './index';
+import type { ReferenceCase } from './selfcheck';
+import { withinTolerance } from './tolerance';
 
-interface ReferenceCase {
-  name: string;
-  loss: string;
-  params: LossParams;
-  shape: number[];
-  yTrue: number[];
-  yPred: number[];
-  expected: number;
-}
 
 const reference = JSON.parse(readFileSync(new URL('./__fixtures__/reference.json', import.meta.url), 'utf8')) as {
   cases: ReferenceCase[];
 };
 
-/** 1e-5 relative; the absolute 1e-12 only matters where the expected value is exactly 0. */
-export const closeEnough = (value: number, expected: number) => Math.abs(value - expected) <= 1e-5 * Math.abs(expected) + 1e-12;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -50,7 +41,7 @@ describe('reference table', () => {
       return createLoss(c.loss, c.params)(y, p).dataSync()[0] ?? NaN;
     });
     expect(Number.isFinite(value)).toBe(true);
-    if (!closeEnough(value, c.expected)) {
+    if (!withinTolerance(value, c.expected)) {
       expect.fail(`${c.name}: got ${value}, expected ${c.expected} (relative error ${Math.abs(value - c.expected) / Math.abs(c.expected)})`);
     }
   });

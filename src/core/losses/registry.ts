@@ -229,7 +229,7 @@ const SPECS: SpecWithoutColor[] = [
     ],
     paper: { alpha: 0.5, beta: 0.5 },
     equation:
-      'L_combo = α·L_CE(β) − (1 − α)·DSC,  L_CE(β) = −mean_i[ (1−β)·y_i0·log p_i0 + Σ_c≥1 β·y_ic·log p_ic ],  DSC = mean_c TI_c(δ = 0.5, s = 1e-6); can be negative',
+      'L_combo = α·L_CE(β) − (1 − α)·DSC,  L_CE(β) = −mean_i[ (1−β)·y_i0·log p_i0 + Σ_c≥1 β·y_ic·log p_ic ],  DSC = mean over samples and classes of TI_c(δ = 0.5, s = 1e-6) on unclipped p; can be negative',
     instantiate: (p) => {
       const a = num(p, 'alpha');
       const b = num(p, 'beta');
@@ -280,7 +280,7 @@ const SPECS: SpecWithoutColor[] = [
       param('gamma', 0, 1, 0.05, 0.75, 'the exponent is 1 − γ, every class'),
     ],
     paper: { delta: 0.7, gamma: 0.75 },
-    equation: `L_mFT = mean_c (1 − TI_c)^(1−γ),  ${TI}, s = 1e-7, p clipped`,
+    equation: `L_mFT = mean_c (1 − TI_c)^(1−γ),  ${TI}, s = 1e-7, p clipped   (${REGION_NOTE})`,
     instantiate: (p) => symmetricFTText(num(p, 'delta'), num(p, 'gamma')),
     source: 'Yeung et al. 2022, modified (symmetric) focal Tversky loss.',
   },
@@ -294,7 +294,7 @@ const SPECS: SpecWithoutColor[] = [
       param('gamma', 0, 1, 0.05, 0.75, 'the exponent 1 − γ applies to the rare classes only'),
     ],
     paper: { delta: 0.7, gamma: 0.75 },
-    equation: `L_maFT = mean_c[ (1 − TI_0) for the background; (1 − TI_c)^(1−γ) for c ≥ 1 ],  ${TI}, s = 1e-7, p clipped`,
+    equation: `L_maFT = mean_c[ (1 − TI_0) for the background; (1 − TI_c)^(1−γ) for c ≥ 1 ],  ${TI}, s = 1e-7, p clipped   (${REGION_NOTE})`,
     instantiate: (p) => asymmetricFTText(num(p, 'delta'), num(p, 'gamma')),
     source: 'Yeung et al. 2022, asymmetric focal Tversky loss.',
   },
