@@ -18,7 +18,12 @@ export default defineConfig({
       'react-plotly.js/factory',
     ],
   },
-  build: { chunkSizeWarningLimit: 4096 },
+  build: {
+    chunkSizeWarningLimit: 4096,
+    rolldownOptions: {
+      input: { main: 'index.html', selfcheck: 'selfcheck.html' },
+    },
+  },
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
