@@ -314,7 +314,7 @@ const SPECS: SpecWithoutColor[] = [
       const l = num(p, 'lambda');
       const d = num(p, 'delta');
       const g = num(p, 'gamma');
-      return `L_sUF = ${fmt(l)}·L_mF + ${fmt(1 - l)}·L_mFT;  ${symmetricFocalText(d, g)};  ${symmetricFTText(d, g)}`;
+      return `L_sUF = ${fmt(l)}·L_mF + ${fmt(1 - l)}·L_mFT\n${symmetricFocalText(d, g)}\n${symmetricFTText(d, g)}`;
     },
     source: 'Yeung et al. 2022, symmetric unified focal loss.',
   },
@@ -334,7 +334,7 @@ const SPECS: SpecWithoutColor[] = [
       const l = num(p, 'lambda');
       const d = num(p, 'delta');
       const g = num(p, 'gamma');
-      return `L_aUF = ${fmt(l)}·L_maF + ${fmt(1 - l)}·L_maFT;  ${asymmetricFocalText(d, g)};  ${asymmetricFTText(d, g)}`;
+      return `L_aUF = ${fmt(l)}·L_maF + ${fmt(1 - l)}·L_maFT\n${asymmetricFocalText(d, g)}\n${asymmetricFTText(d, g)}`;
     },
     source: 'Yeung et al. 2022, asymmetric unified focal loss.',
   },

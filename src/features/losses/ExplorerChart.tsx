@@ -37,7 +37,7 @@ export function ExplorerChart({ selected, params }: Props) {
             yaxis: `y${panel.axis}`,
             name: `${spec.label}${COMPONENT_NAME[curve.component]}`,
             legendgroup: id,
-            showlegend: panel.kind === 'background',
+            showlegend: false,
             line: { color: spec.color, dash: DASH[curve.component], width: curve.component === 'total' ? 2.5 : 1.5 },
             meta: { loss: id, kind: panel.kind, component: curve.component },
             hovertemplate: `${spec.short} ${curve.component}: %{y:.4f} at p = %{x:.3f}<extra></extra>`,
@@ -53,12 +53,12 @@ export function ExplorerChart({ selected, params }: Props) {
       autosize: true,
       height: 420,
       margin: { l: 56, r: 16, t: 36, b: 48 },
+      showlegend: false,
       grid: { rows: 1, columns: 2, pattern: 'independent' },
       xaxis: { title: { text: 'predicted probability of the true class, p' }, range: [0, 1] },
       xaxis2: { title: { text: 'predicted probability of the true class, p' }, range: [0, 1] },
       yaxis: { title: { text: 'loss contribution' }, rangemode: 'tozero' },
       yaxis2: { rangemode: 'tozero' },
-      legend: { orientation: 'h', y: -0.22 },
       annotations: PANELS.map((p, i) => ({
         text: p.title,
         showarrow: false,
@@ -78,6 +78,14 @@ export function ExplorerChart({ selected, params }: Props) {
   return (
     <figure className="explorer-chart" aria-label="Loss components against the predicted probability">
       <Plot data={data} layout={layout} config={config} useResizeHandler style={{ width: '100%' }} />
+      <ul className="chart-legend" aria-label="Legend">
+        {selected.map((id) => (
+          <li key={id}>
+            <span className="legend-line" style={{ borderColor: LOSSES[id].color }} aria-hidden />
+            {LOSSES[id].label}
+          </li>
+        ))}
+      </ul>
       <figcaption>
         Solid: the loss; dashed: its focal / cross-entropy part; dotted: its region part (for a class whose pixels
         are all predicted at p with no false positives). Combo&apos;s region part is its Dice coefficient, which it

@@ -164,9 +164,11 @@ function HierarchyPanel() {
             aria-pressed={active?.id === h.id}
             onClick={() => {
               explorer.setParams('symmetricUnifiedFocal', h.unified);
-              explorer.setParams(h.target.id, h.target.params);
-              explorer.toggleLoss(h.target.id, true);
               explorer.focusLoss('symmetricUnifiedFocal');
+              // The recovered loss is drawn last, on top of the unified curve it should meet.
+              explorer.setParams(h.target.id, h.target.params);
+              explorer.toggleLoss(h.target.id, false);
+              explorer.toggleLoss(h.target.id, true);
             }}
           >
             {h.label}
