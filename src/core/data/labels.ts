@@ -1,0 +1,135 @@
+/**
+ * Label values of masks and label volumes, and the mapping from stored values to classes.
+ *
+ * - Binary masks stored as 0/255 (or 0/1, or 0/any) become {0, 1}.
+ * - Label volumes keep their classes: each distinct non-zero value becomes a class, in
+ *   ascending order (BraTS 1, 2, 4 → classes 1, 2, 3; KiTS kidney 1, tumour 2), and the user can
+ *   remap, e.g. BraTS enhancing tumour only (4 → 1, others → 0).
+ * - JPEG-compressed masks (Kvasir-SEG) hold grey levels near 0 and 255: they are binarised at
+ *   the middle of the range (≥ 128 for 8 bit), and the summary says so.
+ * - Any other mask with many values is not a label mask: an error that names the values.
+ */
+import type { Volume, VoxelArray } from '../io/volume';
+
+export interface ValueCount {
+  value: number;
+  count: number;
+}
+
+export type LabelMapping =
+  /** Every non-zero value is class 1. */
+  | { kind: 'nonzero' }
+  /** Values ≥ threshold are class 1. */
+  | { kind: 'threshold'; threshold: number }
+  /** Stored value → class; values not listed are background (0). */
+  | { kind: 'values'; classes: Record<number, number> };
+
+export interface MappingProposal {
+  mapping: LabelMapping;
+  /** Classes including the background. */
+  numClasses: number;
+  /** Names for classes 1..C−1 (the stored value they come from, or 'foreground'). */
+  classNames: string[];
+  note?: string;
+}
+
+/** The single-channel values a mask is labelled by: palette indices when present, else channel 0. */
+export function maskChannel(v: Volume): VoxelArray | Uint8Array {
+  if (v.paletteIndices) return v.paletteIndices;
+  if (v.channels === 1) return v.data;
+  // Colour or grey+alpha masks: the first channel (white-on-black masks have equal channels).
+  const n = v.data.length / v.channels;
+  const out = new (v.data.constructor as new (n: number) => VoxelArray)(n);
+  for (let i = 0; i < n; i++) out[i] = v.data[i * v.channels] ?? 0;
+  return out;
+}
+
+/** Distinct values with their counts, ascending; restricted to a region of interest when given. */
+export function valueCounts(data: ArrayLike<number>, roi?: ArrayLike<number>): ValueCount[] {
+  const counts = new Map<number, number>();
+  if (data instanceof Uint8Array && !roi) {
+    const h = new Uint32Array(256);
+    for (let i = 0; i < data.length; i++) h[data[i] ?? 0]!++;
+    const out: ValueCount[] = [];
+    h.forEach((count, value) => {
+      if (count) out.push({ value, count });
+    });
+    return out;
+  }
+  for (let i = 0; i < data.length; i++) {
+    if (roi && !roi[i]) continue;
+    const v = data[i] ?? 0;
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+  }
+  return [...counts.entries()].map(([value, count]) => ({ value, count })).sort((a, b) => a.value - b.value);
+}
+
+/** Merges per-mask value counts into dataset-wide counts. */
+export function mergeCounts(lists: ValueCount[][]): ValueCount[] {
+  const m = new Map<number, number>();
+  for (const l of lists) for (const { value, count } of l) m.set(value, (m.get(value) ?? 0) + count);
+  return [...m.entries()].map(([value, count]) => ({ value, count })).sort((a, b) => a.value - b.value);
+}
+
+const MAX_LABEL_CLASSES = 16;
+
+/**
+ * Proposes how stored values become classes, from the value counts of one mask or of a whole
+ * dataset. `lossy` marks JPEG-compressed masks. Throws an Error (to be attached to the file by the
+ * caller) when the values cannot be labels.
+ */
+export function proposeMapping(counts: ValueCount[], opts: { lossy?: boolean; maxValue?: number } = {}): MappingProposal {
+  const values = counts.map((c) => c.value);
+  const nonzero = values.filter((v) => v !== 0);
+  const integral = values.every((v) => Number.isInteger(v));
+  if (values.some((v) => !Number.isFinite(v))) throw new Error('the mask holds NaN or infinite values');
+  if (nonzero.length === 0) return { mapping: { kind: 'nonzero' }, numClasses: 2, classNames: ['foreground'], note: 'empty mask (background only)' };
+  if (nonzero.length === 1 && values.includes(0)) {
+    return { mapping: { kind: 'nonzero' }, numClasses: 2, classNames: ['foreground'], note: nonzero[0] === 1 ? undefined : `binary mask 0/${nonzero[0]} → classes 0/1` };
+  }
+  if (opts.lossy) {
+    const top = opts.maxValue ?? 255;
+    const threshold = Math.ceil((top + 1) / 2);
+    return {
+      mapping: { kind: 'threshold', threshold },
+      numClasses: 2,
+      classNames: ['foreground'],
+      note: `JPEG-compressed mask with ${values.length} grey levels: binarised at ≥ ${threshold}`,
+    };
+  }
+  if (integral && nonzero.every((v) => v > 0) && nonzero.length < MAX_LABEL_CLASSES) {
+    const classes: Record<number, number> = {};
+    nonzero.forEach((v, i) => (classes[v] = i + 1));
+    return {
+      mapping: { kind: 'values', classes },
+      numClasses: nonzero.length + 1,
+      classNames: nonzero.map((v) => `label ${v}`),
+      note: `label values ${nonzero.join(', ')} → classes ${nonzero.map((_, i) => i + 1).join(', ')}`,
+    };
+  }
+  const sample = values.length > 6 ? `${values.slice(0, 3).join(', ')}, …, ${values.slice(-2).join(', ')}` : values.join(', ');
+  throw new Error(
+    `not a label mask: ${values.length} distinct values (${sample}); a mask needs 0 for the background and one value per class` +
+      ' (for a soft or anti-aliased mask, choose a threshold in the label mapping)',
+  );
+}
+
+/** Number of classes (background included) a mapping produces. */
+export function mappingClasses(m: LabelMapping): number {
+  if (m.kind !== 'values') return 2;
+  return Math.max(0, ...Object.values(m.classes)) + 1;
+}
+
+/** Applies a mapping: a class index per voxel. */
+export function applyMapping(values: ArrayLike<number>, m: LabelMapping): Uint8Array {
+  const out = new Uint8Array(values.length);
+  if (m.kind === 'nonzero') {
+    for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
+  } else if (m.kind === 'threshold') {
+    for (let i = 0; i < values.length; i++) out[i] = (values[i] ?? 0) >= m.threshold ? 1 : 0;
+  } else {
+    const lut = new Map<number, number>(Object.entries(m.classes).map(([k, v]) => [Number(k), v]));
+    for (let i = 0; i < values.length; i++) out[i] = lut.get(values[i] ?? 0) ?? 0;
+  }
+  return out;
+}
