@@ -1,6 +1,22 @@
+import { useEffect, useState } from 'react';
+import { DatasetView } from '../features/dataset/DatasetView';
 import { LossExplorer } from '../features/losses/LossExplorer';
 
+const VIEWS = [
+  { id: 'losses', label: 'Losses' },
+  { id: 'data', label: 'Data' },
+] as const;
+type ViewId = (typeof VIEWS)[number]['id'];
+
+const fromHash = (): ViewId => (window.location.hash === '#/data' ? 'data' : 'losses');
+
 export function App() {
+  const [view, setView] = useState<ViewId>(fromHash);
+  useEffect(() => {
+    const onHash = () => setView(fromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
   return (
     <div className="app">
       <header className="app-header">
@@ -10,13 +26,15 @@ export function App() {
           (2022) and the losses it generalises. Everything runs in this browser; nothing leaves your machine.
         </p>
         <nav className="app-nav" aria-label="Studio">
-          <a href="./" aria-current="page">
-            Loss explorer
-          </a>
+          {VIEWS.map((v) => (
+            <a key={v.id} href={`#/${v.id}`} aria-current={view === v.id ? 'page' : undefined}>
+              {v.label}
+            </a>
+          ))}
           <a href="./selfcheck.html">Backend self-check</a>
         </nav>
       </header>
-      <LossExplorer />
+      {view === 'losses' ? <LossExplorer /> : <DatasetView />}
     </div>
   );
 }

@@ -3,17 +3,19 @@
  * data, ids and version counters: never tensors or large arrays.
  */
 import { create } from 'zustand';
+import { createDatasetSlice, initialDataset, type DatasetSlice } from './datasetSlice';
 import { createExplorerSlice, explorerActions, initialExplorer, type ExplorerSlice } from './explorerSlice';
 
-export type StudioState = ExplorerSlice;
+export type StudioState = ExplorerSlice & DatasetSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createExplorerSlice(...a),
+  ...createDatasetSlice(...a),
 }));
 
 export const explorer = explorerActions(useStudio.setState);
 
 /** Back to the initial state (tests). */
 export function resetStudio(): void {
-  useStudio.setState({ explorer: initialExplorer() });
+  useStudio.setState({ explorer: initialExplorer(), dataset: initialDataset() });
 }

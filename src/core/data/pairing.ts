@@ -191,7 +191,7 @@ export function pairFiles(paths: string[]): Pairing {
     const dirs = roleAt >= 0 ? [...e.dirs.slice(0, roleAt), ...e.dirs.slice(roleAt + 1)] : e.dirs;
     const group = dirs.join('/');
     const lowerStem = e.stem.toLowerCase();
-    let key = e.stem;
+    let key: string;
     // KiTS: imaging / segmentation in a case folder.
     if (lowerStem === 'imaging' && role === null) {
       role = 'image';

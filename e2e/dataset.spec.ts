@@ -1,0 +1,121 @@
+/**
+ * Dropping real datasets onto the Data view: pairing, labels and the class-imbalance summary;
+ * a bad file among good ones; the synthetic demo.
+ */
+import { readFileSync } from 'node:fs';
+import { zipSync } from 'fflate';
+import { expect, test, type Page } from '@playwright/test';
+import { SHARED_DATA, dropFiles, folderFiles, hasSharedData, type FileSpec } from './helpers';
+
+const percent = async (page: Page, k: number) => {
+  const text = (await page.getByTestId(`foreground-${k}`).textContent()) ?? '';
+  const m = /([\d.]+) % of voxels per case on average \(([\d.]+) % of all voxels\)/.exec(text);
+  if (!m) throw new Error(`unexpected summary text: ${text}`);
+  return { mean: Number(m[1]), pooled: Number(m[2]) };
+};
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/#/data');
+  await expect(page.getByTestId('dropzone')).toBeVisible();
+});
+
+test.describe('real data from ../shared/data', () => {
+  test.skip(!hasSharedData, 'no ../shared/data beside the checkout');
+
+  test('a Kvasir-SEG folder dropped onto the page: 5 pairs, JPEG masks binarised, ~21 % foreground', async ({ page }) => {
+    const files = folderFiles(`${SHARED_DATA}/kvasir_seg_sample`);
+    await dropFiles(page, page.getByTestId('dropzone'), files);
+    await expect(page.getByTestId('summary-cases')).toHaveText('5', { timeout: 60_000 });
+    await expect(page.getByRole('heading', { name: /Pairing: 5 pairs \(generic\)/ })).toBeVisible();
+    const rows = page.getByRole('table', { name: 'Image and mask pairs' }).locator('tbody tr');
+    await expect(rows).toHaveCount(5);
+    await expect(rows.first()).toContainText('kvasir_seg_sample/images/cju0qkwl35piu0993l0dewei2.jpg');
+    await expect(rows.first()).toContainText('kvasir_seg_sample/masks/cju0qkwl35piu0993l0dewei2.jpg');
+    await expect(page.locator('section[aria-labelledby="labels-title"]')).toContainText(/JPEG-compressed mask with \d+ grey levels: binarised at ≥ 128/);
+    // The data README: foreground 21 % on average (7–32 %).
+    const fg = await percent(page, 1);
+    expect(fg.mean).toBeGreaterThan(19);
+    expect(fg.mean).toBeLessThan(23);
+    await expect(page.getByTestId('split-counts')).toHaveText('training 3 · validation 1 · test 1');
+    await page.screenshot({ path: 'e2e-artifacts/data-kvasir.png', fullPage: true });
+  });
+
+  test('a zip of a Decathlon folder with junk: pairs, ignores junk, keeps three classes, matches numpy', async ({ page }) => {
+    const reference = JSON.parse(readFileSync(new URL('../src/core/io/__fixtures__/nifti_reference.json', import.meta.url), 'utf8')) as {
+      cases: { case: string; label: { counts: Record<string, number> } }[];
+    };
+    const task = `${SHARED_DATA}/Task04_Hippocampus`;
+    const entries: Record<string, Uint8Array> = {
+      'Task04_Hippocampus/dataset.json': new Uint8Array(readFileSync(`${task}/dataset.json`)),
+      '__MACOSX/Task04_Hippocampus/._dataset.json': new Uint8Array([0, 5, 22, 7]),
+      'Task04_Hippocampus/.DS_Store': new Uint8Array([0, 0, 0, 1]),
+    };
+    for (const c of reference.cases) {
+      for (const dir of ['imagesTr', 'labelsTr']) {
+        entries[`Task04_Hippocampus/${dir}/${c.case}.nii.gz`] = new Uint8Array(readFileSync(`${task}/${dir}/${c.case}.nii.gz`));
+      }
+    }
+    const zip: FileSpec = { path: 'Task04_Hippocampus.zip', bytes: zipSync(entries, { level: 0 }) };
+    await dropFiles(page, page.getByTestId('dropzone'), [zip]);
+    const n = reference.cases.length;
+    await expect(page.getByTestId('summary-cases')).toHaveText(String(n), { timeout: 60_000 });
+    await expect(page.getByRole('heading', { name: `Pairing: ${n} pairs (Medical Segmentation Decathlon)` })).toBeVisible();
+    await expect(page.getByRole('heading', { name: /Labels: 2 foreground classes/ })).toBeVisible();
+    await expect(page.getByText(/3 files ignored/)).toBeVisible();
+    // Foreground per class, from the independent numpy reader (scripts/reference/nifti_reference.py).
+    for (const k of [1, 2]) {
+      const per = reference.cases.map((c) => {
+        const total = Object.values(c.label.counts).reduce((s, v) => s + v, 0);
+        return { fg: c.label.counts[String(k)] ?? 0, total };
+      });
+      const mean = per.reduce((s, p) => s + (100 * p.fg) / p.total, 0) / n;
+      const pooled = (100 * per.reduce((s, p) => s + p.fg, 0)) / per.reduce((s, p) => s + p.total, 0);
+      const shown = await percent(page, k);
+      expect(shown.mean).toBeCloseTo(mean, 2);
+      expect(shown.pooled).toBeCloseTo(pooled, 2);
+    }
+    await expect(page.getByRole('table', { name: 'Label values' }).locator('tbody tr')).toHaveCount(3);
+    await expect(page.getByRole('spinbutton', { name: 'class for value 1' })).toHaveValue('1');
+    await expect(page.getByRole('spinbutton', { name: 'class for value 2' })).toHaveValue('2');
+    await page.screenshot({ path: 'e2e-artifacts/data-msd-zip.png', fullPage: true });
+  });
+
+  test('bad files among good ones: each named with its problem, the good cases still load', async ({ page }) => {
+    const good = folderFiles(`${SHARED_DATA}/kvasir_seg_sample`);
+    const text = new TextEncoder().encode('this is not an image\n');
+    const otherMask = good.find((f) => f.path.endsWith('masks/cju0qkwl35piu0993l0dewei2.jpg'));
+    const otherImage = good.find((f) => f.path.endsWith('images/cju0qoxqj9q6s0835b43399p4.jpg'));
+    if (!otherMask || !otherImage) throw new Error('kvasir sample incomplete');
+    const bad: FileSpec[] = [
+      { path: 'kvasir_seg_sample/images/zz_renamed.jpg', bytes: text },
+      { path: 'kvasir_seg_sample/masks/zz_renamed.jpg', bytes: otherMask.bytes },
+      // The mask of one image paired with an image of another size.
+      { path: 'kvasir_seg_sample/images/zz_wrong_size.jpg', bytes: otherImage.bytes },
+      { path: 'kvasir_seg_sample/masks/zz_wrong_size.jpg', bytes: otherMask.bytes },
+      { path: 'kvasir_seg_sample/images/zz_truncated.jpg', bytes: otherImage.bytes.slice(0, 2000) },
+      { path: 'kvasir_seg_sample/masks/zz_truncated.jpg', bytes: otherMask.bytes },
+    ];
+    await dropFiles(page, page.getByTestId('dropzone'), [...good, ...bad]);
+    await expect(page.getByTestId('summary-cases')).toHaveText('5', { timeout: 60_000 });
+    const problems = page.getByRole('list', { name: 'Files that could not be used' });
+    await expect(problems).toContainText('kvasir_seg_sample/images/zz_renamed.jpg');
+    await expect(problems).toContainText(/zz_renamed\.jpg.*not a PNG|not an image|JPEG/i);
+    await expect(problems).toContainText(/kvasir_seg_sample\/masks\/zz_wrong_size\.jpg.*size .* differs from its image/);
+    await expect(problems).toContainText('kvasir_seg_sample/images/zz_truncated.jpg');
+    await expect(problems.locator('li')).toHaveCount(3);
+    await page.screenshot({ path: 'e2e-artifacts/data-bad-files.png', fullPage: true });
+  });
+});
+
+test('the synthetic demo loads without any data', async ({ page }) => {
+  await page.getByRole('button', { name: 'Load the synthetic demo' }).click();
+  await expect(page.getByTestId('summary-cases')).toHaveText('24', { timeout: 30_000 });
+  const fg = await percent(page, 1);
+  expect(fg.mean).toBeCloseTo(5, 0);
+  await expect(page.getByTestId('split-counts')).toHaveText('training 15 · validation 4 · test 5');
+});
+
+test('an empty drop says so', async ({ page }) => {
+  await dropFiles(page, page.getByTestId('dropzone'), []);
+  await expect(page.getByRole('list', { name: 'Files that could not be used' })).toContainText('no files');
+});

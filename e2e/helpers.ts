@@ -1,0 +1,54 @@
+/** Helpers for dropping real files onto the page from Node: a DataTransfer built in the page. */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Locator, Page } from '@playwright/test';
+
+export const SHARED_DATA = fileURLToPath(new URL('../../shared/data', import.meta.url));
+export const hasSharedData = existsSync(SHARED_DATA);
+
+export interface FileSpec {
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** Every file below `dir`, with paths relative to `dir`'s parent (so the folder name is kept). */
+export function folderFiles(dir: string, filter: (path: string) => boolean = () => true): FileSpec[] {
+  const root = join(dir, '..');
+  const out: FileSpec[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else {
+        const rel = relative(root, p).split('\\').join('/');
+        if (filter(rel)) out.push({ path: rel, bytes: new Uint8Array(readFileSync(p)) });
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * Drops files on `target` the way a browser does: a DataTransfer built in the page, holding File
+ * objects whose webkitRelativePath carries the folder structure, then dragenter/dragover/drop.
+ */
+export async function dropFiles(page: Page, target: Locator, files: FileSpec[]): Promise<void> {
+  const payload = files.map((f) => ({ path: f.path, data: Buffer.from(f.bytes).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle((items) => {
+    const dt = new DataTransfer();
+    for (const { path, data } of items) {
+      const bin = atob(data);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      const file = new File([bytes], path.split('/').pop() ?? path);
+      Object.defineProperty(file, 'webkitRelativePath', { value: path });
+      dt.items.add(file);
+    }
+    return dt;
+  }, payload);
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('dragover', { dataTransfer });
+  await target.dispatchEvent('drop', { dataTransfer });
+}

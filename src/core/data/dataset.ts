@@ -1,0 +1,207 @@
+/**
+ * Turning dropped files into a dataset: pair images with masks, decode each file, check that
+ * each mask lies on its image's grid, map stored label values to classes, and summarise.
+ * A bad file costs only its own case: it is reported with its name and the problem, and every
+ * other case still loads.
+ */
+import { readVolume } from '../io/read';
+import { InputFileError, voxelCount, type Volume } from '../io/volume';
+import { isZip, unzipArchive } from '../io/zip';
+import { applyMapping, maskChannel, mergeCounts, proposeMapping, valueCounts, type LabelMapping, type MappingProposal, type ValueCount } from './labels';
+import { pairFiles, type Pairing } from './pairing';
+import { summarizeDataset, type DatasetSummary } from './summary';
+import type { Case } from './types';
+
+export interface InputFile {
+  /** Path inside the dropped folder or archive, '/'-separated. */
+  path: string;
+  read: () => Promise<Uint8Array>;
+}
+
+export interface LoadIssue {
+  file: string;
+  message: string;
+  /** 'error': the case was left out; 'warning': it loaded with a caveat. */
+  severity: 'error' | 'warning';
+}
+
+export interface LoadedDataset {
+  cases: Case[];
+  pairing: Pairing;
+  mapping: MappingProposal;
+  /** Stored label values over all masks, with voxel counts (for the label-mapping table). */
+  labelValues: ValueCount[];
+  summary: DatasetSummary;
+  issues: LoadIssue[];
+  /** Notes from the readers and the mapping, e.g. "4-D file: using the first of 5 volumes". */
+  notes: { file: string; note: string }[];
+}
+
+export interface LoadOptions {
+  /** A pairing corrected by the user; by default the files are paired automatically. */
+  pairing?: Pairing;
+  /** The user's label mapping; by default one is proposed from the masks' values. */
+  mapping?: LabelMapping;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function issueOf(file: string, e: unknown): LoadIssue {
+  if (e instanceof InputFileError) return { file: e.file, message: e.problem, severity: 'error' };
+  return { file, message: message(e), severity: 'error' };
+}
+
+/** Replaces zip archives by their contents (paths inside the archive), reporting unreadable ones. */
+export async function expandArchives(files: InputFile[], issues: LoadIssue[]): Promise<InputFile[]> {
+  const out: InputFile[] = [];
+  for (const f of files) {
+    if (!f.path.toLowerCase().endsWith('.zip')) {
+      out.push(f);
+      continue;
+    }
+    try {
+      const bytes = await f.read();
+      if (!isZip(bytes)) throw new InputFileError(f.path, 'named .zip but not a zip archive');
+      for (const e of unzipArchive(bytes, f.path)) out.push({ path: e.path, read: async () => e.bytes });
+    } catch (e) {
+      issues.push(issueOf(f.path, e));
+    }
+  }
+  return out;
+}
+
+function sameGrid(a: Volume, b: Volume): string | null {
+  const [ax, ay, az] = a.dims;
+  const [bx, by, bz] = b.dims;
+  if (ax !== bx || ay !== by || az !== bz) {
+    const size = (v: Volume) => (v.dims[2] === 1 ? `${v.dims[0]}×${v.dims[1]}` : v.dims.join('×'));
+    return `its size ${size(b)} differs from its image's ${size(a)} (${a.source.name})`;
+  }
+  if (a.nifti && b.nifti) {
+    const scale = Math.max(...a.spacing, 1);
+    const off = a.affine.reduce((m, v, i) => Math.max(m, Math.abs(v - (b.affine[i] ?? 0))), 0);
+    if (off > 1e-3 * scale + 1e-3) {
+      return `its voxel grid (orientation, spacing or origin) differs from its image's (${a.source.name}) by up to ${off.toFixed(3)} mm`;
+    }
+  }
+  return null;
+}
+
+export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): Promise<LoadedDataset> {
+  const issues: LoadIssue[] = [];
+  const notes: { file: string; note: string }[] = [];
+  const files = await expandArchives(input, issues);
+  const byPath = new Map(files.map((f) => [f.path.replace(/\\/g, '/').replace(/^\/+/, ''), f]));
+  const pairing = opts.pairing ?? pairFiles([...byPath.keys()]);
+  if (files.length === 0 && issues.length === 0) issues.push({ file: '(drop)', message: 'no files: the folder or selection is empty', severity: 'error' });
+  else if (pairing.pairs.length === 0) {
+    issues.push({
+      file: '(dataset)',
+      message: `no image could be paired with a mask among ${files.length} files; see the unpaired list for the reasons`,
+      severity: 'error',
+    });
+  }
+
+  interface Decoded {
+    id: string;
+    image: Volume;
+    maskValues: ArrayLike<number>;
+    maskFile: string;
+    lossy: boolean;
+    counts: ValueCount[];
+    roi?: Uint8Array;
+    ownSplit?: Case['ownSplit'];
+  }
+  const decoded: Decoded[] = [];
+  const read = async (path: string): Promise<Volume> => {
+    const f = byPath.get(path);
+    if (!f) throw new InputFileError(path, 'the file is no longer available');
+    const v = readVolume(await f.read(), path);
+    for (const note of v.notes) notes.push({ file: path, note });
+    return v;
+  };
+
+  const total = pairing.pairs.length;
+  for (const [i, pair] of pairing.pairs.entries()) {
+    opts.onProgress?.(i, total, pair.id);
+    let image: Volume;
+    let mask: Volume;
+    try {
+      image = await read(pair.image);
+    } catch (e) {
+      issues.push(issueOf(pair.image, e));
+      continue;
+    }
+    try {
+      mask = await read(pair.mask);
+    } catch (e) {
+      issues.push(issueOf(pair.mask, e));
+      continue;
+    }
+    const gridProblem = sameGrid(image, mask);
+    if (gridProblem) {
+      issues.push({ file: pair.mask, message: gridProblem, severity: 'error' });
+      continue;
+    }
+    const values = maskChannel(mask);
+    const counts = valueCounts(values);
+    const lossy = mask.source.format === 'jpeg';
+    try {
+      proposeMapping(counts, { lossy });
+    } catch (e) {
+      issues.push({ file: pair.mask, message: message(e), severity: 'error' });
+      continue;
+    }
+    let roi: Uint8Array | undefined;
+    if (pair.roi) {
+      try {
+        const r = await read(pair.roi);
+        const p = sameGrid(image, r);
+        if (p) throw new InputFileError(pair.roi, p);
+        roi = applyMapping(maskChannel(r), { kind: 'nonzero' });
+      } catch (e) {
+        issues.push({ ...issueOf(pair.roi, e), severity: 'warning', message: `${issueOf(pair.roi, e).message}; the case loads without its field of view` });
+      }
+    }
+    decoded.push({ id: pair.id, image, maskValues: values, maskFile: pair.mask, lossy, counts, ...(roi ? { roi } : {}), ...(pair.ownSplit ? { ownSplit: pair.ownSplit } : {}) });
+  }
+  opts.onProgress?.(total, total, 'done');
+
+  const labelValues = mergeCounts(decoded.map((d) => d.counts));
+  let mapping: MappingProposal;
+  if (opts.mapping) {
+    const m = opts.mapping;
+    const numClasses = m.kind === 'values' ? Math.max(1, ...Object.values(m.classes)) + 1 : 2;
+    mapping = { mapping: m, numClasses, classNames: Array.from({ length: numClasses - 1 }, (_, k) => `class ${k + 1}`) };
+  } else {
+    mapping = datasetMapping(decoded);
+  }
+  if (mapping.note) notes.push({ file: '(labels)', note: mapping.note });
+
+  const cases: Case[] = decoded.map((d) => ({
+    id: d.id,
+    image: d.image,
+    labels: applyMapping(d.maskValues, mapping.mapping),
+    ...(d.roi ? { roi: d.roi } : {}),
+    ...(d.ownSplit ? { ownSplit: d.ownSplit } : {}),
+  }));
+  for (const c of cases) {
+    if (c.labels.length !== voxelCount(c.image)) throw new Error(`internal: ${c.id} labels do not cover the image`);
+  }
+  return { cases, pairing, mapping, labelValues, summary: summarizeDataset(cases, mapping.numClasses), issues, notes };
+}
+
+/** One mapping for the whole dataset, so that class k means the same in every case. */
+function datasetMapping(decoded: { counts: ValueCount[]; lossy: boolean }[]): MappingProposal {
+  if (decoded.length === 0) return { mapping: { kind: 'nonzero' }, numClasses: 2, classNames: ['foreground'] };
+  const each = decoded.map((d) => proposeMapping(d.counts, { lossy: d.lossy }));
+  // Every mask binary (0/1, 0/255, or JPEG grey levels): one foreground class.
+  if (each.every((p) => p.mapping.kind !== 'values')) {
+    const lossy = each.find((p) => p.mapping.kind === 'threshold');
+    return lossy && each.every((p) => p.mapping.kind === 'threshold')
+      ? lossy
+      : { ...(each[0] as MappingProposal), note: each.find((p) => p.note && p.note !== 'empty mask (background only)')?.note };
+  }
+  return proposeMapping(mergeCounts(decoded.map((d) => d.counts)));
+}
