@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
+import { cvcFixture, driveFixture, msdFixture } from '../src/core/data/testing/layouts';
 import { SHARED_DATA, dropFiles, folderFiles, hasSharedData, type FileSpec } from './helpers';
 
 const percent = async (page: Page, k: number) => {
@@ -118,4 +119,35 @@ test('the synthetic demo loads without any data', async ({ page }) => {
 test('an empty drop says so', async ({ page }) => {
   await dropFiles(page, page.getByTestId('dropzone'), []);
   await expect(page.getByRole('list', { name: 'Files that could not be used' })).toContainText('no files');
+});
+
+test.describe('the field’s layouts, dropped as a folder and as a zip', () => {
+  const layouts = [
+    ['DRIVE', driveFixture, 'DRIVE'],
+    ['CVC-ClinicDB', cvcFixture, 'CVC-ClinicDB'],
+    ['Decathlon', msdFixture, 'Medical Segmentation Decathlon'],
+  ] as const;
+  for (const [name, make, layout] of layouts) {
+    for (const asZip of [false, true]) {
+      test(`${name} ${asZip ? 'zip' : 'folder'}`, async ({ page }) => {
+        const f = make();
+        const files: FileSpec[] = asZip ? [{ path: `${name}.zip`, bytes: zipSync(Object.fromEntries(f.files.map((x) => [x.path, x.bytes]))) }] : f.files;
+        await dropFiles(page, page.getByTestId('dropzone'), files);
+        const ids = Object.keys(f.expected);
+        await expect(page.getByTestId('summary-cases')).toHaveText(String(ids.length), { timeout: 60_000 });
+        await expect(page.getByRole('heading', { name: `Pairing: ${ids.length} pairs (${layout})` })).toBeVisible();
+        const classes = f.expected[ids[0] ?? '']?.length ?? 0;
+        for (let k = 1; k <= classes; k++) {
+          const mean = ids.reduce((s, id) => s + (f.expected[id]?.[k - 1] ?? 0), 0) / ids.length;
+          expect((await percent(page, k)).mean).toBeCloseTo(mean, 2);
+        }
+        if (name === 'DRIVE') {
+          await expect(page.getByTestId('split-counts')).toHaveText('training 2 · validation 1 · test 2');
+          await expect(page.getByRole('table', { name: 'Image and mask pairs' })).toContainText('DRIVE/training/mask/21_training_mask.gif');
+        }
+        if (name === 'Decathlon') await expect(page.getByText('Anterior').first()).toBeVisible();
+        if (!asZip) await page.screenshot({ path: `e2e-artifacts/data-${name}.png`, fullPage: true });
+      });
+    }
+  }
 });

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react';
 import { DatasetView } from '../features/dataset/DatasetView';
 import { LossExplorer } from '../features/losses/LossExplorer';
+import { datasetActions } from '../state/datasetActions';
+import { useStudio } from '../state/store';
 
 const VIEWS = [
   { id: 'losses', label: 'Losses' },
@@ -12,6 +14,10 @@ const fromHash = (): ViewId => (window.location.hash === '#/data' ? 'data' : 'lo
 
 export function App() {
   const [view, setView] = useState<ViewId>(fromHash);
+  useEffect(() => {
+    // The built-in synthetic demo, so a newcomer has data at once; a drop replaces it.
+    if (useStudio.getState().dataset.status === 'empty') void datasetActions.loadDemo();
+  }, []);
   useEffect(() => {
     const onHash = () => setView(fromHash());
     window.addEventListener('hashchange', onHash);

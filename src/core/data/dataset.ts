@@ -177,6 +177,11 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
   } else {
     mapping = datasetMapping(decoded);
   }
+  const names = await decathlonLabelNames(files, issues);
+  if (names && mapping.mapping.kind === 'values') {
+    const byClass = Object.entries(mapping.mapping.classes).map(([value, k]) => [k, names[value]] as const);
+    mapping = { ...mapping, classNames: mapping.classNames.map((n, i) => byClass.find(([k]) => k === i + 1)?.[1] ?? n) };
+  }
   if (mapping.note) notes.push({ file: '(labels)', note: mapping.note });
 
   const cases: Case[] = decoded.map((d) => ({
@@ -190,6 +195,20 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
     if (c.labels.length !== voxelCount(c.image)) throw new Error(`internal: ${c.id} labels do not cover the image`);
   }
   return { cases, pairing, mapping, labelValues, summary: summarizeDataset(cases, mapping.numClasses), issues, notes };
+}
+
+/** Label names from a Decathlon dataset.json ({"labels": {"1": "Anterior", …}}), when there is one. */
+async function decathlonLabelNames(files: InputFile[], issues: LoadIssue[]): Promise<Record<string, string> | null> {
+  const f = files.find((x) => x.path.split('/').pop() === 'dataset.json');
+  if (!f) return null;
+  try {
+    const json = JSON.parse(new TextDecoder().decode(await f.read())) as { labels?: Record<string, unknown> };
+    if (!json.labels || typeof json.labels !== 'object') return null;
+    return Object.fromEntries(Object.entries(json.labels).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  } catch (e) {
+    issues.push({ file: f.path, message: `could not read the label names (${message(e)})`, severity: 'warning' });
+    return null;
+  }
 }
 
 /** One mapping for the whole dataset, so that class k means the same in every case. */

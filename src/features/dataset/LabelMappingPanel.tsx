@@ -48,7 +48,7 @@ function MappingEditor({ mapping, values, editable }: { mapping: MappingProposal
             <thead>
               <tr>
                 <th>stored value</th>
-                <th>voxels</th>
+                <th>voxels (whole images)</th>
                 <th>%</th>
                 <th>class</th>
               </tr>

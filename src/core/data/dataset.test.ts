@@ -1,0 +1,161 @@
+/**
+ * Loading whole datasets: DRIVE-, CVC- and Decathlon-style folders and zips of each, with the
+ * pairing and the foreground percentages their generators counted; and bad input, where each
+ * problem names its file and every other case still loads.
+ */
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { encodeTiff } from '../io/testing/image-fixtures';
+import { encodeNifti } from '../io/testing/nifti-fixtures';
+import { loadDataset, type InputFile } from './dataset';
+import { cvcFixture, driveFixture, msdFixture, type FixtureDataset, type FixtureFile } from './testing/layouts';
+
+const inputs = (files: FixtureFile[]): InputFile[] => files.map((f) => ({ path: f.path, read: async () => f.bytes }));
+const zipped = (name: string, files: FixtureFile[]): InputFile[] => [
+  { path: name, read: async () => zipSync(Object.fromEntries(files.map((f) => [f.path, f.bytes]))) },
+];
+
+function expectForeground(loaded: Awaited<ReturnType<typeof loadDataset>>, fixture: FixtureDataset) {
+  expect(loaded.cases.map((c) => c.id).sort()).toEqual(Object.keys(fixture.expected).sort());
+  for (const s of loaded.summary.perCase) {
+    const want = fixture.expected[s.id];
+    expect(want, s.id).toBeDefined();
+    s.foregroundPercent.forEach((v, k) => expect(v).toBeCloseTo(want?.[k] ?? NaN, 10));
+  }
+}
+
+describe.each([
+  ['folder', (f: FixtureDataset) => inputs(f.files)],
+  ['zip', (f: FixtureDataset) => zipped('dataset.zip', f.files)],
+] as const)('as a %s', (_kind, asInput) => {
+  it('DRIVE: TIFF + GIF, field of view restricts the counts, own split kept', async () => {
+    const f = driveFixture();
+    const loaded = await loadDataset(asInput(f));
+    expect(loaded.issues).toEqual([]);
+    expect(loaded.pairing.layout).toBe('DRIVE');
+    expect(loaded.cases.every((c) => c.roi !== undefined)).toBe(true);
+    expect(Object.fromEntries(loaded.cases.map((c) => [c.id, c.ownSplit]))).toEqual(f.ownSplit);
+    expect(loaded.mapping.numClasses).toBe(2);
+    expectForeground(loaded, f);
+  });
+
+  it('CVC-ClinicDB: Original/ and Ground Truth/ TIFFs, 0/255 masks become {0, 1}', async () => {
+    const f = cvcFixture();
+    const loaded = await loadDataset(asInput(f));
+    expect(loaded.issues).toEqual([]);
+    expect(loaded.pairing.layout).toBe('CVC-ClinicDB');
+    expect(loaded.labelValues.map((v) => v.value)).toEqual([0, 255]);
+    expect(loaded.cases.every((c) => c.labels.every((v) => v <= 1))).toBe(true);
+    expectForeground(loaded, f);
+  });
+
+  it('Decathlon: NIfTI image (LPS) and label (RAS) line up after reading; three classes named from dataset.json', async () => {
+    const f = msdFixture();
+    const loaded = await loadDataset(asInput(f));
+    expect(loaded.issues).toEqual([]);
+    expect(loaded.mapping.numClasses).toBe(3);
+    expect(loaded.mapping.classNames).toEqual(['Anterior', 'Posterior']);
+    expectForeground(loaded, f);
+    // The fixture's intensities are 100 + 50·label (+ noise < 1) at every voxel.
+    for (const c of loaded.cases) {
+      const img = c.image.data;
+      for (let i = 0; i < c.labels.length; i++) {
+        const d = (img[i] ?? 0) - 100 - 50 * (c.labels[i] ?? 0);
+        if (d < 0 || d >= 1) expect.fail(`${c.id} voxel ${i}: image ${img[i]} does not match label ${c.labels[i]}`);
+      }
+    }
+  });
+});
+
+describe('bad input: a clear error per file, the rest still loads', () => {
+  const tiff = (w: number, h: number, v: number) => encodeTiff([{ width: w, height: h, bitsPerSample: 8, samplesPerPixel: 1, photometric: 1, samples: new Uint8Array(w * h).fill(v) }]);
+
+  it('names a truncated file, a non-image renamed .png, a mask of another size and a non-binary mask', async () => {
+    const good = cvcFixture();
+    const ramp = encodeTiff([{ width: 30, height: 22, bitsPerSample: 8, samplesPerPixel: 1, photometric: 1, samples: Uint8Array.from({ length: 660 }, (_, i) => i % 200) }]);
+    const bad: FixtureFile[] = [
+      { path: 'CVC-ClinicDB/Original/90.tif', bytes: tiff(30, 22, 5).slice(0, 60) },
+      { path: 'CVC-ClinicDB/Ground Truth/90.tif', bytes: tiff(30, 22, 0) },
+      { path: 'CVC-ClinicDB/Original/91.png', bytes: new TextEncoder().encode('<html>not a picture</html>') },
+      { path: 'CVC-ClinicDB/Ground Truth/91.png', bytes: tiff(30, 22, 0) },
+      { path: 'CVC-ClinicDB/Original/92.tif', bytes: tiff(30, 22, 5) },
+      { path: 'CVC-ClinicDB/Ground Truth/92.tif', bytes: tiff(31, 22, 0) },
+      { path: 'CVC-ClinicDB/Original/93.tif', bytes: tiff(30, 22, 5) },
+      { path: 'CVC-ClinicDB/Ground Truth/93.tif', bytes: ramp },
+    ];
+    const loaded = await loadDataset(inputs([...good.files, ...bad]));
+    expectForeground(loaded, good);
+    const byFile = Object.fromEntries(loaded.issues.map((i) => [i.file, i.message]));
+    expect(Object.keys(byFile).sort()).toEqual([
+      'CVC-ClinicDB/Ground Truth/92.tif',
+      'CVC-ClinicDB/Ground Truth/93.tif',
+      'CVC-ClinicDB/Original/90.tif',
+      'CVC-ClinicDB/Original/91.png',
+    ]);
+    expect(byFile['CVC-ClinicDB/Original/90.tif']).toMatch(/truncat|ends|beyond|past the end/i);
+    expect(byFile['CVC-ClinicDB/Original/91.png']).toMatch(/not a PNG, JPEG, GIF, BMP or TIFF image/);
+    expect(byFile['CVC-ClinicDB/Ground Truth/92.tif']).toBe("its size 31×22 differs from its image's 30×22 (CVC-ClinicDB/Original/92.tif)");
+    expect(byFile['CVC-ClinicDB/Ground Truth/93.tif']).toMatch(/not a label mask: 200 distinct values/);
+    expect(loaded.issues.every((i) => i.severity === 'error')).toBe(true);
+  });
+
+  it('NIfTI: a label grid that differs, a 4-D image (first volume, noted), an unsupported datatype', async () => {
+    const f = msdFixture();
+    const labelOf = (n: number) => f.files.find((x) => x.path === `Task99_Fixture/labelsTr/case_${n}.nii.gz`);
+    const files = f.files.filter((x) => !/case_[234]\.nii/.test(x.path));
+    // case_2: the label sits 5 mm away from the image.
+    files.push(
+      f.files.find((x) => x.path === 'Task99_Fixture/imagesTr/case_2.nii.gz')!,
+      { path: 'Task99_Fixture/labelsTr/case_2.nii.gz', bytes: encodeNifti({ dims: [8, 7, 5], datatype: 2, values: new Uint8Array(280), qform: { code: 1, b: 0, c: 0, d: 0, offset: [-2, -6, 0] }, gzip: true }) },
+    );
+    // case_3: a 4-D image with two volumes over the RAS label's grid.
+    files.push(
+      { path: 'Task99_Fixture/imagesTr/case_3.nii.gz', bytes: encodeNifti({ dims: [8, 7, 5, 2], datatype: 16, values: new Float32Array(560).fill(3), qform: { code: 1, b: 0, c: 0, d: 0, offset: [-7, -6, 0] }, gzip: true }) },
+      labelOf(3)!,
+    );
+    // case_4: int64 image.
+    files.push(
+      { path: 'Task99_Fixture/imagesTr/case_4.nii.gz', bytes: encodeNifti({ dims: [8, 7, 5], datatype: 1024, values: new Array(280).fill(1), gzip: true }) },
+      labelOf(4)!,
+    );
+    const loaded = await loadDataset(inputs(files));
+    expect(loaded.cases.map((c) => c.id).sort()).toEqual(['case_1', 'case_3']);
+    const byFile = Object.fromEntries(loaded.issues.map((i) => [i.file, i.message]));
+    expect(byFile['Task99_Fixture/labelsTr/case_2.nii.gz']).toMatch(/voxel grid \(orientation, spacing or origin\) differs from its image's/);
+    expect(byFile['Task99_Fixture/imagesTr/case_4.nii.gz']).toMatch(/unsupported datatype 1024/);
+    expect(loaded.notes.find((n) => n.file === 'Task99_Fixture/imagesTr/case_3.nii.gz')?.note).toMatch(/4-D file with 2 volumes: using the first/);
+  });
+
+  it('an empty folder says so', async () => {
+    const loaded = await loadDataset([]);
+    expect(loaded.cases).toEqual([]);
+    expect(loaded.issues).toEqual([{ file: '(drop)', message: 'no files: the folder or selection is empty', severity: 'error' }]);
+  });
+
+  it('a folder with no pairs says why', async () => {
+    const loaded = await loadDataset(inputs([{ path: 'x/readme.txt', bytes: new Uint8Array(3) }, { path: 'x/a.png', bytes: new Uint8Array(3) }]));
+    expect(loaded.issues[0]?.message).toMatch(/no image could be paired with a mask among 2 files/);
+    expect(loaded.pairing.ignored).toEqual([{ path: 'x/readme.txt', reason: '.txt is not an image or NIfTI file' }]);
+  });
+
+  it('a corrupt zip is named; other dropped files still load', async () => {
+    const f = cvcFixture();
+    const loaded = await loadDataset([...inputs(f.files), { path: 'broken.zip', read: async () => zipSync({ 'a/b.png': new Uint8Array(10) }).slice(0, 25) }]);
+    expect(loaded.issues.map((i) => i.file)).toEqual(['broken.zip']);
+    expect(loaded.issues[0]?.message).toMatch(/not a readable zip archive/);
+    expectForeground(loaded, f);
+  });
+
+  it('a zip with nested folders and junk (__MACOSX, .DS_Store) loads', async () => {
+    const f = cvcFixture();
+    const nested = f.files.map((x) => ({ ...x, path: `downloads/2024/${x.path}` }));
+    const junk = [
+      { path: '__MACOSX/downloads/2024/CVC-ClinicDB/Original/._1.tif', bytes: new Uint8Array([0, 5, 22, 7]) },
+      { path: 'downloads/2024/CVC-ClinicDB/.DS_Store', bytes: new Uint8Array([0, 0, 0, 1]) },
+    ];
+    const loaded = await loadDataset(zipped('cvc.zip', [...nested, ...junk]));
+    expect(loaded.issues).toEqual([]);
+    expect(loaded.pairing.ignored.map((x) => x.path).sort()).toEqual(junk.map((x) => x.path).sort());
+    expectForeground(loaded, f);
+  });
+});
