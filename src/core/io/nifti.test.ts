@@ -7,6 +7,7 @@ import {
   isGzip,
   niftiDatatypeName,
   qformAffine,
+  crc32,
   readNifti,
   sourceAffine,
   writeNiftiLabels,
@@ -810,5 +811,30 @@ describe('readNifti on Task04_Hippocampus (numpy reference: scripts/reference/ni
     expect(Number.isNaN(total)).toBe(false);
     expect((100 * classVoxels[1]!) / total).toBeCloseTo(2.75, 1);
     expect((100 * classVoxels[2]!) / total).toBeCloseTo(2.54, 1);
+  });
+});
+
+describe('readNifti: memory', () => {
+  it('a gzipped volume already in the canonical layout is returned as a view on the decompressed bytes (no copy)', () => {
+    for (const littleEndian of [true, false]) {
+      // Large enough that the voxels fill the decompressed buffer (the 352-byte header is < 10 %).
+      const values = Int16Array.from({ length: 32 * 16 * 4 }, (_, i) => ((i * 37) % 2000) - 1000);
+      const v = readNifti(encodeNifti({ dims: [32, 16, 4], datatype: 4, values, littleEndian, gzip: true }), 'view.nii.gz');
+      expect(v.data.byteOffset).toBe(352);
+      expect(Array.from(v.data)).toEqual(Array.from(values));
+    }
+  });
+  it('an uncompressed file is copied, so the caller’s bytes are never changed or aliased', () => {
+    const values = Int16Array.from({ length: 24 }, (_, i) => i);
+    const bytes = encodeNifti({ dims: [4, 3, 2], datatype: 4, values, littleEndian: false });
+    const before = Uint8Array.from(bytes);
+    const v = readNifti(bytes, 'copy.nii');
+    expect(v.data.buffer).not.toBe(bytes.buffer);
+    expect(Array.from(v.data)).toEqual(Array.from(values));
+    expect(bytes).toEqual(before);
+  });
+  it('crc32 matches the check value of the CRC-32 catalogue ("123456789" → CBF43926)', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new TextEncoder().encode('The quick brown fox jumps over the lazy dog'))).toBe(0x414fa339);
   });
 });

@@ -288,21 +288,51 @@ function parseHeader(bytes: Uint8Array, fail: (problem: string) => never): Heade
 // ---------------------------------------------------------------------------------------------
 // gzip (RFC 1952)
 
-let crcTable: Int32Array | undefined;
+let crcTables: Int32Array | undefined;
 
-/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) as stored in the gzip trailer. */
-function crc32(data: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
+/** Eight 256-entry tables for CRC-32 by slicing-by-8 (table k advances a byte k positions further). */
+function crcTablesOnce(): Int32Array {
+  if (crcTables) return crcTables;
+  const t = new Int32Array(256 * 8);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  for (let k = 1; k < 8; k++) {
     for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
+      const prev = t[(k - 1) * 256 + n] as number;
+      t[k * 256 + n] = (prev >>> 8) ^ (t[prev & 0xff] as number);
     }
   }
-  const t = crcTable;
+  crcTables = t;
+  return t;
+}
+
+/**
+ * CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) as stored in the gzip trailer, eight
+ * bytes per step (slicing-by-8; the same value as the bytewise table method).
+ */
+export function crc32(data: Uint8Array): number {
+  const t = crcTablesOnce();
+  const n = data.length;
+  const end8 = n - (n % 8);
   let c = -1;
-  for (let i = 0; i < data.length; i++) c = (t[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  let i = 0;
+  for (; i < end8; i += 8) {
+    const a = ((data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24)) ^ c;
+    const b = (data[i + 4] as number) | ((data[i + 5] as number) << 8) | ((data[i + 6] as number) << 16) | ((data[i + 7] as number) << 24);
+    c =
+      (t[1792 + (a & 0xff)] as number) ^
+      (t[1536 + ((a >>> 8) & 0xff)] as number) ^
+      (t[1280 + ((a >>> 16) & 0xff)] as number) ^
+      (t[1024 + (a >>> 24)] as number) ^
+      (t[768 + (b & 0xff)] as number) ^
+      (t[512 + ((b >>> 8) & 0xff)] as number) ^
+      (t[256 + ((b >>> 16) & 0xff)] as number) ^
+      (t[b >>> 24] as number);
+  }
+  for (; i < n; i++) c = (t[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
   return (c ^ -1) >>> 0;
 }
 
@@ -536,21 +566,21 @@ function permuteUnits(src: NumArray, dst: NumArray, w: Walk, upv: number): void 
 }
 
 /** Reverses the byte order of every `size`-byte element in place. */
-function swapBytes(buf: ArrayBuffer, size: number): void {
+function swapBytes(buf: ArrayBufferLike, size: number, byteOffset = 0, byteLength = buf.byteLength - byteOffset): void {
   if (size === 2) {
-    const a = new Uint16Array(buf);
+    const a = new Uint16Array(buf, byteOffset, byteLength / 2);
     for (let i = 0; i < a.length; i++) {
       const v = a[i] as number;
       a[i] = ((v & 0xff) << 8) | (v >>> 8);
     }
   } else if (size === 4) {
-    const a = new Uint32Array(buf);
+    const a = new Uint32Array(buf, byteOffset, byteLength / 4);
     for (let i = 0; i < a.length; i++) {
       const v = a[i] as number;
       a[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
     }
   } else if (size > 1) {
-    const a = new Uint8Array(buf);
+    const a = new Uint8Array(buf, byteOffset, byteLength);
     for (let i = 0; i < a.length; i += size) {
       for (let lo = i, hi = i + size - 1; lo < hi; lo++, hi--) {
         const t = a[lo] as number;
@@ -574,9 +604,11 @@ function unitView(buf: ArrayBufferLike, byteOffset: number, units: number, u: 1 
 }
 
 /**
- * The first volume's voxels in canonical order, in a fresh compact array of the stored type:
- * a permuted copy of raw units (or one memcpy for the identity), then a byte swap in place when
- * the file's byte order is not the host's.
+ * The first volume's voxels in canonical order as an array of the stored type: a permuted copy of
+ * raw units (or one memcpy for the identity), then a byte swap in place when the file's byte
+ * order is not the host's. When `owned` (the bytes were decompressed here and nobody else holds
+ * them), the layout is already canonical, the voxels are aligned and they fill nearly all of the
+ * buffer, the array is a view on those bytes instead: no copy at all.
  */
 function canonicalStored(
   bytes: Uint8Array,
@@ -584,8 +616,15 @@ function canonicalStored(
   info: Required<DatatypeInfo>,
   walk: Walk,
   fileLittleEndian: boolean,
+  owned = false,
 ): VoxelArray {
   const count = walk.dims[0] * walk.dims[1] * walk.dims[2] * info.channels;
+  const start = bytes.byteOffset + offset;
+  if (owned && walk.identity && start % info.bytes === 0 && count * info.bytes >= 0.9 * bytes.buffer.byteLength) {
+    const view = new info.ctor(bytes.buffer as ArrayBuffer, start, count);
+    if (info.bytes > 1 && fileLittleEndian !== HOST_LITTLE_ENDIAN) swapBytes(bytes.buffer, info.bytes, start, count * info.bytes);
+    return view;
+  }
   const out = new info.ctor(count);
   const outBuf = out.buffer as ArrayBuffer;
   const voxelBytes = info.bytes * info.channels;
@@ -710,7 +749,7 @@ export function readNifti(bytes: Uint8Array, name: string): Volume {
   const scaled = dt.channels === 1 && Number.isFinite(slope) && slope !== 0 && (slope !== 1 || inter !== 0);
   const data = scaled
     ? canonicalScaled(raw, offset, dt, walk, h.littleEndian, slope, inter)
-    : canonicalStored(raw, offset, dt, walk, h.littleEndian);
+    : canonicalStored(raw, offset, dt, walk, h.littleEndian, raw !== bytes);
 
   const spacing = [0, 1, 2].map((a) => {
     const n = Math.hypot(affine[a] as number, affine[4 + a] as number, affine[8 + a] as number);
