@@ -151,3 +151,27 @@ test.describe('the field’s layouts, dropped as a folder and as a zip', () => {
     }
   }
 });
+
+test('the user pairs a file by hand and maps label values to classes', async ({ page }) => {
+  const f = msdFixture();
+  // Rename one label so that it no longer matches its image.
+  const files = f.files.map((x) => (x.path.endsWith('labelsTr/case_4.nii.gz') ? { ...x, path: 'Task99_Fixture/labelsTr/case_4_relabelled_v2.nii.gz' } : x));
+  await dropFiles(page, page.getByTestId('dropzone'), files);
+  await expect(page.getByTestId('summary-cases')).toHaveText('3', { timeout: 60_000 });
+  await expect(page.getByRole('list', { name: 'Unpaired files' })).toContainText('Task99_Fixture/imagesTr/case_4.nii.gz');
+  await page.getByRole('combobox', { name: 'image' }).selectOption('Task99_Fixture/imagesTr/case_4.nii.gz');
+  await page.getByRole('combobox', { name: 'mask' }).selectOption('Task99_Fixture/labelsTr/case_4_relabelled_v2.nii.gz');
+  await page.getByRole('button', { name: 'Pair by hand' }).click();
+  await expect(page.getByTestId('summary-cases')).toHaveText('4', { timeout: 60_000 });
+  await expect(page.getByRole('heading', { name: /Labels: 2 foreground classes/ })).toBeVisible();
+  // Keep only label 2 (Posterior) as the foreground class.
+  await page.getByRole('spinbutton', { name: 'class for value 1' }).fill('0');
+  await page.getByRole('spinbutton', { name: 'class for value 2' }).fill('1');
+  await page.getByRole('button', { name: 'Apply label mapping' }).click();
+  await expect(page.getByRole('heading', { name: /Labels: 1 foreground class$/ })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('summary-cases')).toHaveText('4');
+  const mean = Object.values(f.expected).reduce((s, v) => s + (v[1] ?? 0), 0) / 4;
+  expect((await percent(page, 1)).mean).toBeCloseTo(mean, 2);
+  // The pairing made by hand survived the remap.
+  await expect(page.getByRole('table', { name: 'Image and mask pairs' })).toContainText('case_4_relabelled_v2.nii.gz');
+});

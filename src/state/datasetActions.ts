@@ -1,11 +1,12 @@
 /**
  * Dataset actions, callable from React and from tests: load dropped files or the demo, re-pair,
- * re-map labels. Decoding runs in the dataset worker; results land in the registry and store.
+ * re-map labels. Decoding runs in the dataset worker; results land in the registry and store
+ * only when they arrive, so a failed or superseded load leaves the current dataset intact.
  */
 import type { LabelMapping } from '../core/data/labels';
 import type { Pairing } from '../core/data/pairing';
 import type { SyntheticOptions } from '../core/data/synthetic';
-import { DatasetClient } from '../worker/datasetClient';
+import { DatasetClient, SupersededError } from '../worker/datasetClient';
 import type { DatasetResult, DroppedFile } from '../worker/datasetProtocol';
 import { datasetRegistry } from './datasetRegistry';
 import { useStudio } from './store';
@@ -20,8 +21,10 @@ function progress(done: number, total: number, label: string) {
   set({ progress: { done, total, label } });
 }
 
-function accept(r: DatasetResult) {
+function accept(r: DatasetResult, files: DroppedFile[], mapping: LabelMapping | null) {
   datasetRegistry.setCases(r.cases);
+  datasetRegistry.setFiles(files);
+  datasetRegistry.setUserMapping(mapping);
   useStudio.setState((s) => ({
     dataset: {
       ...s.dataset,
@@ -40,12 +43,12 @@ function accept(r: DatasetResult) {
   }));
 }
 
-async function run(job: () => Promise<DatasetResult>) {
+async function run(job: () => Promise<DatasetResult>, files: DroppedFile[], mapping: LabelMapping | null) {
   set({ status: 'loading', progress: { done: 0, total: 0, label: 'reading files' }, error: null });
   try {
-    accept(await job());
+    accept(await job(), files, mapping);
   } catch (e) {
-    // The previous dataset (if any) stays in the registry; the error is shown where the drop happened.
+    if (e instanceof SupersededError) return; // a newer request owns the state now
     const had = datasetRegistry.cases().length > 0;
     set({ status: had ? 'ready' : 'error', progress: null, error: e instanceof Error ? e.message : String(e) });
   }
@@ -53,20 +56,26 @@ async function run(job: () => Promise<DatasetResult>) {
 
 export const datasetActions = {
   loadFiles(files: DroppedFile[]) {
-    datasetRegistry.setFiles(files);
-    return run(() => client.load(files, {}, progress));
+    return run(() => client.load(files, {}, progress), files, null);
   },
   loadDemo(options: Partial<SyntheticOptions> = {}) {
-    datasetRegistry.setFiles([]);
-    return run(() => client.demo(options, progress));
+    return run(() => client.demo(options, progress), [], null);
   },
-  /** Reloads the dropped files with a corrected pairing (and the current mapping if the user set one). */
+  /** Reloads the dropped files with a corrected pairing, keeping the user's label mapping. */
   repair(pairing: Pairing) {
-    return run(() => client.load(datasetRegistry.files(), { pairing }, progress));
+    const files = datasetRegistry.files();
+    const mapping = datasetRegistry.userMapping();
+    return run(() => client.load(files, { pairing, ...(mapping ? { mapping } : {}) }, progress), files, mapping);
   },
+  /** Reloads the dropped files with the user's label mapping, keeping the current pairing. */
   remap(mapping: LabelMapping) {
+    const files = datasetRegistry.files();
     const pairing = useStudio.getState().dataset.pairing ?? undefined;
-    return run(() => client.load(datasetRegistry.files(), { mapping, ...(pairing ? { pairing } : {}) }, progress));
+    return run(() => client.load(files, { mapping, ...(pairing ? { pairing } : {}) }, progress), files, mapping);
+  },
+  /** A drop that could not even be read (e.g. a folder the browser refused to list). */
+  failed(message: string) {
+    set({ error: message });
   },
   setSplitSeed(seed: number) {
     set({ splitSeed: seed });

@@ -1,4 +1,8 @@
-/** Main-thread facade of the dataset worker: one request at a time, progress via callback. */
+/**
+ * Main-thread facade of the dataset worker. One request at a time: a new request (or cancel)
+ * ends the previous worker and rejects its promise with a SupersededError, so a late answer can
+ * never overwrite a newer dataset.
+ */
 import type { LabelMapping } from '../core/data/labels';
 import type { Pairing } from '../core/data/pairing';
 import type { SyntheticOptions } from '../core/data/synthetic';
@@ -6,27 +10,39 @@ import type { DatasetCommand, DatasetEvent, DatasetResult, DroppedFile } from '.
 
 export type Progress = (done: number, total: number, label: string) => void;
 
+export class SupersededError extends Error {
+  constructor() {
+    super('superseded by a newer request');
+    this.name = 'SupersededError';
+  }
+}
+
 export class DatasetClient {
-  private worker: Worker | null = null;
+  private current: { worker: Worker; reject: (e: Error) => void } | null = null;
 
   private run(cmd: DatasetCommand, onProgress?: Progress): Promise<DatasetResult> {
-    // A fresh worker per request: a crashed or stale decode cannot leak into the next one.
-    this.worker?.terminate();
+    this.cancel();
     const worker = new Worker(new URL('./dataset.worker.ts', import.meta.url), { type: 'module' });
-    this.worker = worker;
-    return new Promise((resolve, reject) => {
+    return new Promise<DatasetResult>((resolve, reject) => {
+      const me = { worker, reject };
+      this.current = me;
+      const finish = () => {
+        worker.terminate();
+        if (this.current === me) this.current = null;
+      };
       worker.onmessage = (ev: MessageEvent<DatasetEvent>) => {
+        if (this.current !== me) return;
         const e = ev.data;
         if (e.type === 'progress') onProgress?.(e.done, e.total, e.label);
         else {
-          worker.terminate();
-          if (this.worker === worker) this.worker = null;
+          finish();
           if (e.type === 'loaded') resolve(e.result);
           else reject(new Error(e.message));
         }
       };
       worker.onerror = (ev) => {
-        worker.terminate();
+        if (this.current !== me) return;
+        finish();
         reject(new Error(`the dataset worker failed: ${ev.message || 'unknown error (out of memory?)'}`));
       };
       worker.postMessage(cmd);
@@ -41,8 +57,12 @@ export class DatasetClient {
     return this.run({ type: 'demo', options }, onProgress);
   }
 
+  /** Ends the running request, if any; its promise rejects with SupersededError. */
   cancel() {
-    this.worker?.terminate();
-    this.worker = null;
+    const c = this.current;
+    if (!c) return;
+    this.current = null;
+    c.worker.terminate();
+    c.reject(new SupersededError());
   }
 }

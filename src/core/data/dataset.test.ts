@@ -5,7 +5,7 @@
  */
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { encodeTiff } from '../io/testing/image-fixtures';
+import { buildPng, encodeTiff } from '../io/testing/image-fixtures';
 import { encodeNifti } from '../io/testing/nifti-fixtures';
 import { loadDataset, type InputFile } from './dataset';
 import { cvcFixture, driveFixture, msdFixture, type FixtureDataset, type FixtureFile } from './testing/layouts';
@@ -157,5 +157,56 @@ describe('bad input: a clear error per file, the rest still loads', () => {
     expect(loaded.issues).toEqual([]);
     expect(loaded.pairing.ignored.map((x) => x.path).sort()).toEqual(junk.map((x) => x.path).sort());
     expectForeground(loaded, f);
+  });
+});
+
+describe('one label mapping for masks of different kinds', () => {
+  const png = (samples: number[], colorType: 0 | 2 = 0) => buildPng({ width: 2, height: 2, depth: 8, colorType, samples });
+  const img = png([10, 20, 30, 40]);
+  const set = (masks: Record<string, Uint8Array>): InputFile[] =>
+    inputs(Object.entries(masks).flatMap(([id, m]) => [
+      { path: `images/${id}.png`, bytes: img },
+      { path: `masks/${id}.png`, bytes: m },
+    ]));
+  const labelsOf = (loaded: Awaited<ReturnType<typeof loadDataset>>) => Object.fromEntries(loaded.cases.map((c) => [c.id, Array.from(c.labels)]));
+
+  it('0/1 masks mixed with 0/255 masks are one binary dataset', async () => {
+    const loaded = await loadDataset(set({ a: png([0, 1, 0, 1]), b: png([255, 0, 0, 0]) }));
+    expect(loaded.mapping.numClasses).toBe(2);
+    expect(labelsOf(loaded)).toEqual({ a: [0, 1, 0, 1], b: [1, 0, 0, 0] });
+    expect(loaded.mapping.note).toMatch(/0\/1 and as 0\/255/);
+  });
+  it('masks holding one label each (0/1 and 0/2) stay two classes', async () => {
+    const loaded = await loadDataset(set({ a: png([0, 1, 0, 0]), b: png([0, 0, 2, 0]) }));
+    expect(loaded.mapping.numClasses).toBe(3);
+    expect(labelsOf(loaded)).toEqual({ a: [0, 1, 0, 0], b: [0, 0, 2, 0] });
+  });
+  it('a green-on-black colour mask is a binary mask', async () => {
+    const green = png([0, 0, 0, 0, 255, 0, 0, 255, 0, 0, 0, 0], 2);
+    const loaded = await loadDataset(set({ a: green }));
+    expect(labelsOf(loaded)).toEqual({ a: [0, 1, 1, 0] });
+  });
+  it("anti-aliased masks are refused by default and loaded with the user's threshold", async () => {
+    const soft = png([0, 90, 170, 255]);
+    const soft2 = png([0, 30, 200, 250]);
+    const soft3 = png([5, 60, 130, 251]);
+    const refused = await loadDataset(set({ a: soft, b: soft2, c: soft3 }));
+    expect(refused.cases).toHaveLength(0);
+    expect(refused.issues.map((i) => i.file)).toEqual(['masks/a.png', 'masks/b.png', 'masks/c.png']);
+    const rescued = await loadDataset(set({ a: soft, b: soft2, c: soft3 }), { mapping: { kind: 'threshold', threshold: 128 } });
+    expect(labelsOf(rescued)).toEqual({ a: [0, 0, 1, 1], b: [0, 0, 1, 1], c: [0, 0, 1, 1] });
+    const many = buildPng({ width: 8, height: 8, depth: 8, colorType: 0, samples: Array.from({ length: 64 }, (_, i) => i * 4) });
+    const bigImg = buildPng({ width: 8, height: 8, depth: 8, colorType: 0, samples: new Array(64).fill(9) });
+    const files = inputs([
+      { path: 'images/x.png', bytes: bigImg },
+      { path: 'masks/x.png', bytes: many },
+    ]);
+    const before = await loadDataset(files);
+    expect(before.cases).toHaveLength(0);
+    expect(before.issues[0]?.message).toMatch(/not a label mask: 64 distinct values/);
+    expect(before.labelValues).toHaveLength(64);
+    const after = await loadDataset(files, { mapping: { kind: 'threshold', threshold: 128 } });
+    expect(after.issues).toEqual([]);
+    expect(Array.from(after.cases[0]?.labels ?? []).reduce((s, v) => s + v, 0)).toBe(32);
   });
 });

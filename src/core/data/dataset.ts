@@ -109,11 +109,14 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
     maskValues: ArrayLike<number>;
     maskFile: string;
     lossy: boolean;
+    colour: boolean;
     counts: ValueCount[];
     roi?: Uint8Array;
     ownSplit?: Case['ownSplit'];
   }
   const decoded: Decoded[] = [];
+  /** Value counts of every decoded mask, refused ones included, so the user can map them. */
+  const allCounts: ValueCount[][] = [];
   const read = async (path: string): Promise<Volume> => {
     const f = byPath.get(path);
     if (!f) throw new InputFileError(path, 'the file is no longer available');
@@ -144,14 +147,20 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
       issues.push({ file: pair.mask, message: gridProblem, severity: 'error' });
       continue;
     }
-    const values = maskChannel(mask);
-    const counts = valueCounts(values);
     const lossy = mask.source.format === 'jpeg';
-    try {
-      proposeMapping(counts, { lossy });
-    } catch (e) {
-      issues.push({ file: pair.mask, message: message(e), severity: 'error' });
-      continue;
+    const values = maskChannel(mask, lossy);
+    const counts = valueCounts(values);
+    allCounts.push(counts);
+    const colour = values instanceof Uint32Array && mask.channels >= 3;
+    if (!opts.mapping) {
+      // With no mapping from the user, a mask must look like labels; the user's mapping (e.g. a
+      // threshold for anti-aliased masks) takes any mask.
+      try {
+        proposeMapping(counts, { lossy, colour });
+      } catch (e) {
+        issues.push({ file: pair.mask, message: message(e), severity: 'error' });
+        continue;
+      }
     }
     let roi: Uint8Array | undefined;
     if (pair.roi) {
@@ -164,11 +173,11 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
         issues.push({ ...issueOf(pair.roi, e), severity: 'warning', message: `${issueOf(pair.roi, e).message}; the case loads without its field of view` });
       }
     }
-    decoded.push({ id: pair.id, image, maskValues: values, maskFile: pair.mask, lossy, counts, ...(roi ? { roi } : {}), ...(pair.ownSplit ? { ownSplit: pair.ownSplit } : {}) });
+    decoded.push({ id: pair.id, image, maskValues: values, maskFile: pair.mask, lossy, colour, counts, ...(roi ? { roi } : {}), ...(pair.ownSplit ? { ownSplit: pair.ownSplit } : {}) });
   }
   opts.onProgress?.(total, total, 'done');
 
-  const labelValues = mergeCounts(decoded.map((d) => d.counts));
+  const labelValues = mergeCounts(allCounts);
   let mapping: MappingProposal;
   if (opts.mapping) {
     const m = opts.mapping;
@@ -184,10 +193,13 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
   }
   if (mapping.note) notes.push({ file: '(labels)', note: mapping.note });
 
+  // JPEG masks in a dataset of lossless ones keep their threshold; a user's mapping applies to all.
+  const mappingFor = (d: Decoded) =>
+    d.lossy && !opts.mapping && mapping.mapping.kind !== 'threshold' ? { kind: 'threshold' as const, threshold: 128 } : mapping.mapping;
   const cases: Case[] = decoded.map((d) => ({
     id: d.id,
     image: d.image,
-    labels: applyMapping(d.maskValues, mapping.mapping),
+    labels: applyMapping(d.maskValues, mappingFor(d)),
     ...(d.roi ? { roi: d.roi } : {}),
     ...(d.ownSplit ? { ownSplit: d.ownSplit } : {}),
   }));
@@ -211,16 +223,31 @@ async function decathlonLabelNames(files: InputFile[], issues: LoadIssue[]): Pro
   }
 }
 
-/** One mapping for the whole dataset, so that class k means the same in every case. */
-function datasetMapping(decoded: { counts: ValueCount[]; lossy: boolean }[]): MappingProposal {
+/**
+ * One mapping for the whole dataset, so that class k means the same in every case. Lossless masks
+ * decide: with at most one non-zero value over all of them (or 0/1 masks mixed with 0/255 ones)
+ * the dataset is binary; otherwise every non-zero value is a class (a mask with only label 2
+ * still means class "label 2"). JPEG-only datasets are thresholded.
+ */
+function datasetMapping(decoded: { counts: ValueCount[]; lossy: boolean; colour: boolean }[]): MappingProposal {
   if (decoded.length === 0) return { mapping: { kind: 'nonzero' }, numClasses: 2, classNames: ['foreground'] };
-  const each = decoded.map((d) => proposeMapping(d.counts, { lossy: d.lossy }));
-  // Every mask binary (0/1, 0/255, or JPEG grey levels): one foreground class.
-  if (each.every((p) => p.mapping.kind !== 'values')) {
-    const lossy = each.find((p) => p.mapping.kind === 'threshold');
-    return lossy && each.every((p) => p.mapping.kind === 'threshold')
-      ? lossy
-      : { ...(each[0] as MappingProposal), note: each.find((p) => p.note && p.note !== 'empty mask (background only)')?.note };
+  const lossless = decoded.filter((d) => !d.lossy);
+  if (lossless.length === 0) return proposeMapping(mergeCounts(decoded.map((d) => d.counts)), { lossy: true });
+  const merged = mergeCounts(lossless.map((d) => d.counts));
+  const nonzero = merged.map((c) => c.value).filter((v) => v !== 0);
+  const mixedBinary = nonzero.length === 2 && nonzero[0] === 1 && nonzero[1] === 255 && lossless.every((d) => d.counts.length <= 2);
+  if (nonzero.length <= 1 || mixedBinary) {
+    const p = proposeMapping(nonzero.length <= 1 ? merged : merged.filter((c) => c.value !== 255));
+    return mixedBinary ? { ...p, note: 'binary masks stored as 0/1 and as 0/255 → classes 0/1' } : p;
   }
-  return proposeMapping(mergeCounts(decoded.map((d) => d.counts)));
+  try {
+    return proposeMapping(merged, { colour: lossless.some((d) => d.colour) });
+  } catch {
+    return {
+      mapping: { kind: 'nonzero' },
+      numClasses: 2,
+      classNames: ['foreground'],
+      note: `${nonzero.length} different label values across the masks: every non-zero value counts as foreground (map them to classes below)`,
+    };
+  }
 }

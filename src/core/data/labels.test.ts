@@ -71,6 +71,10 @@ describe('mapping proposals', () => {
     const counts = Array.from({ length: 40 }, (_, i) => ({ value: i * 6, count: 1 }));
     expect(() => proposeMapping(counts)).toThrow(/not a label mask: 40 distinct values \(0, 6, 12, …, 228, 234\)/);
   });
+  it('three or more grey levels past 64 are shades, not labels', () => {
+    expect(() => proposeMapping([0, 90, 170, 255].map((value) => ({ value, count: 1 })))).toThrow(/not a label mask: 4 distinct values/);
+    expect(proposeMapping([0, 90, 170, 255].map((value) => ({ value, count: 1 })), { colour: true }).numClasses).toBe(4);
+  });
   it('non-integer values are refused', () => {
     expect(() => proposeMapping([{ value: 0, count: 1 }, { value: 0.5, count: 1 }, { value: 1, count: 1 }])).toThrow(/not a label mask/);
   });

@@ -33,26 +33,53 @@ export interface MappingProposal {
   note?: string;
 }
 
-/** The single-channel values a mask is labelled by: palette indices when present, else channel 0. */
-export function maskChannel(v: Volume): VoxelArray | Uint8Array {
+/**
+ * The single-channel values a mask is labelled by: palette indices when present; the grey value
+ * of grey masks (and of colour masks whose channels are equal everywhere); for other colour
+ * masks the colour itself packed as 0xRRGGBB (a green-on-black mask is then 0 / 65280 and each
+ * colour of a colour-coded label mask is its own value), or the brightest channel for lossy
+ * (JPEG) colour masks, whose colours drift. Alpha is ignored.
+ */
+export function maskChannel(v: Volume, lossy = v.source.format === 'jpeg'): VoxelArray | Uint8Array {
   if (v.paletteIndices) return v.paletteIndices;
-  if (v.channels === 1) return v.data;
-  // Colour or grey+alpha masks: the first channel (white-on-black masks have equal channels).
-  const n = v.data.length / v.channels;
-  const out = new (v.data.constructor as new (n: number) => VoxelArray)(n);
-  for (let i = 0; i < n; i++) out[i] = v.data[i * v.channels] ?? 0;
+  const c = v.channels;
+  if (c === 1) return v.data;
+  const n = v.data.length / c;
+  const d = v.data;
+  let grey = true;
+  if (c >= 3) {
+    for (let i = 0; i < n && grey; i++) grey = d[i * c] === d[i * c + 1] && d[i * c] === d[i * c + 2];
+  }
+  if (grey || c < 3) {
+    const out = new (d.constructor as new (n: number) => VoxelArray)(n);
+    for (let i = 0; i < n; i++) out[i] = d[i * c] ?? 0;
+    return out;
+  }
+  if (lossy) {
+    const out = new (d.constructor as new (n: number) => VoxelArray)(n);
+    for (let i = 0; i < n; i++) out[i] = Math.max(d[i * c] ?? 0, d[i * c + 1] ?? 0, d[i * c + 2] ?? 0);
+    return out;
+  }
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (((d[i * c] ?? 0) & 255) << 16) | (((d[i * c + 1] ?? 0) & 255) << 8) | ((d[i * c + 2] ?? 0) & 255);
   return out;
 }
 
 /** Distinct values with their counts, ascending; restricted to a region of interest when given. */
 export function valueCounts(data: ArrayLike<number>, roi?: ArrayLike<number>): ValueCount[] {
   const counts = new Map<number, number>();
-  if (data instanceof Uint8Array && !roi) {
-    const h = new Uint32Array(256);
-    for (let i = 0; i < data.length; i++) h[data[i] ?? 0]!++;
+  // 8- and 16-bit integers: a histogram instead of a map (tens of millions of voxels per volume).
+  const small = data instanceof Uint8Array || data instanceof Int8Array || data instanceof Uint16Array || data instanceof Int16Array;
+  if (small) {
+    const base = data instanceof Int8Array ? 128 : data instanceof Int16Array ? 32768 : 0;
+    const h = new Uint32Array(data instanceof Uint8Array || data instanceof Int8Array ? 256 : 65536);
+    for (let i = 0; i < data.length; i++) {
+      if (roi && !roi[i]) continue;
+      h[(data[i] as number) + base]!++;
+    }
     const out: ValueCount[] = [];
-    h.forEach((count, value) => {
-      if (count) out.push({ value, count });
+    h.forEach((count, v) => {
+      if (count) out.push({ value: v - base, count });
     });
     return out;
   }
@@ -78,7 +105,7 @@ const MAX_LABEL_CLASSES = 16;
  * dataset. `lossy` marks JPEG-compressed masks. Throws an Error (to be attached to the file by the
  * caller) when the values cannot be labels.
  */
-export function proposeMapping(counts: ValueCount[], opts: { lossy?: boolean; maxValue?: number } = {}): MappingProposal {
+export function proposeMapping(counts: ValueCount[], opts: { lossy?: boolean; maxValue?: number; colour?: boolean } = {}): MappingProposal {
   const values = counts.map((c) => c.value);
   const nonzero = values.filter((v) => v !== 0);
   const integral = values.every((v) => Number.isInteger(v));
@@ -97,7 +124,10 @@ export function proposeMapping(counts: ValueCount[], opts: { lossy?: boolean; ma
       note: `JPEG-compressed mask with ${values.length} grey levels: binarised at ≥ ${threshold}`,
     };
   }
-  if (integral && nonzero.every((v) => v > 0) && nonzero.length < MAX_LABEL_CLASSES) {
+  // Label values are small integers (BraTS 1, 2, 4; KiTS 1, 2) or colours; three or more grey
+  // levels reaching past 64 are the shades of an anti-aliased or soft mask.
+  const greyLevels = !opts.colour && nonzero.length >= 3 && Math.max(...nonzero) > 64;
+  if (integral && !greyLevels && nonzero.every((v) => v > 0) && nonzero.length < MAX_LABEL_CLASSES) {
     const classes: Record<number, number> = {};
     nonzero.forEach((v, i) => (classes[v] = i + 1));
     return {
@@ -127,6 +157,10 @@ export function applyMapping(values: ArrayLike<number>, m: LabelMapping): Uint8A
     for (let i = 0; i < values.length; i++) out[i] = values[i] ? 1 : 0;
   } else if (m.kind === 'threshold') {
     for (let i = 0; i < values.length; i++) out[i] = (values[i] ?? 0) >= m.threshold ? 1 : 0;
+  } else if (values instanceof Uint8Array || values instanceof Uint16Array) {
+    const lut = new Uint8Array(values instanceof Uint8Array ? 256 : 65536);
+    for (const [k, v] of Object.entries(m.classes)) if (Number(k) >= 0 && Number(k) < lut.length) lut[Number(k)] = v;
+    for (let i = 0; i < values.length; i++) out[i] = lut[values[i] as number] as number;
   } else {
     const lut = new Map<number, number>(Object.entries(m.classes).map(([k, v]) => [Number(k), v]));
     for (let i = 0; i < values.length; i++) out[i] = lut.get(values[i] ?? 0) ?? 0;

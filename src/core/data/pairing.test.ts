@@ -118,8 +118,8 @@ describe('generic layouts', () => {
       ['busi/benign (1).png', 'busi/benign (1)_mask.png'],
       ['busi/benign (2).png', 'busi/benign (2)_mask.png'],
     ]);
-    // A second lesion mask of breast-ultrasound style is not silently dropped: it shows up as an image without mask.
-    expect(p.unpaired.map((u) => u.path)).toEqual(['busi/benign (2)_mask_1.png']);
+    // BUSI's second lesion mask is listed, not silently dropped.
+    expect(p.unpaired).toEqual([{ path: 'busi/benign (2)_mask_1.png', reason: expect.stringMatching(/a further mask of busi\/benign \(2\).png \(numbered 1\)/) }]);
   });
   it('lists images without masks and masks without images, with reasons', () => {
     const p = pairFiles(['images/a.png', 'images/b.png', 'masks/a.png', 'masks/c.png']);
@@ -154,7 +154,65 @@ describe('generic layouts', () => {
   });
 });
 
+describe('more layouts seen in the wild', () => {
+  it('DRIVE test/ without manual annotations: mask/ is still the field of view, never the label', () => {
+    const p = pairFiles([
+      'DRIVE/training/images/21_training.tif',
+      'DRIVE/training/1st_manual/21_manual1.gif',
+      'DRIVE/training/mask/21_training_mask.gif',
+      'DRIVE/test/images/01_test.tif',
+      'DRIVE/test/mask/01_test_mask.gif',
+    ]);
+    expect(p.pairs.map((x) => [x.id, x.mask, x.roi])).toEqual([['21', 'DRIVE/training/1st_manual/21_manual1.gif', 'DRIVE/training/mask/21_training_mask.gif']]);
+    expect(p.unpaired).toEqual([
+      { path: 'DRIVE/test/images/01_test.tif', reason: 'no manual annotation for this image' },
+      { path: 'DRIVE/test/mask/01_test_mask.gif', reason: 'field-of-view mask without a matching image' },
+    ]);
+  });
+  it('HRF: images/ ↔ manual1/, mask/ is the field of view', () => {
+    const p = pairFiles(['HRF/images/01_dr.JPG', 'HRF/manual1/01_dr.tif', 'HRF/mask/01_dr_mask.tif']);
+    expect(p.pairs).toEqual([{ id: '01_dr', image: 'HRF/images/01_dr.JPG', mask: 'HRF/manual1/01_dr.tif', roi: 'HRF/mask/01_dr_mask.tif' }]);
+  });
+  it('ISIC: ..._Input/ ↔ ..._GroundTruth/ with _segmentation masks', () => {
+    const p = pairFiles(['ISIC2018_Task1-2_Training_Input/ISIC_0000000.jpg', 'ISIC2018_Task1_Training_GroundTruth/ISIC_0000000_segmentation.png']);
+    expect(p.pairs).toEqual([{ id: 'ISIC_0000000', image: 'ISIC2018_Task1-2_Training_Input/ISIC_0000000.jpg', mask: 'ISIC2018_Task1_Training_GroundTruth/ISIC_0000000_segmentation.png' }]);
+  });
+  it('Carvana: train/ ↔ train_masks/ with _mask names', () => {
+    const p = pairFiles(['train/0cdf5b5d0ce1_01.jpg', 'train_masks/0cdf5b5d0ce1_01_mask.gif']);
+    expect(p.pairs.map((x) => [x.image, x.mask])).toEqual([['train/0cdf5b5d0ce1_01.jpg', 'train_masks/0cdf5b5d0ce1_01_mask.gif']]);
+  });
+  it('BraTS 2023: -t1c preferred, -seg is the label', () => {
+    const c = 'BraTS-GLI-00000-000/BraTS-GLI-00000-000';
+    const p = pairFiles([`${c}-t1c.nii.gz`, `${c}-t1n.nii.gz`, `${c}-t2f.nii.gz`, `${c}-t2w.nii.gz`, `${c}-seg.nii.gz`]);
+    expect(p.pairs).toEqual([{ id: 'BraTS-GLI-00000-000', image: `${c}-t1c.nii.gz`, mask: `${c}-seg.nii.gz` }]);
+    expect(p.unpaired).toHaveLength(3);
+  });
+  it('a mask name wins over an image folder: images/x.png with images/x_mask.png', () => {
+    const p = pairFiles(['images/x.png', 'images/x_mask.png']);
+    expect(p.pairs).toEqual([{ id: 'x', image: 'images/x.png', mask: 'images/x_mask.png' }]);
+  });
+  it("nnU-Net's further channels are listed, the first channel is used", () => {
+    const p = pairFiles(['imagesTr/prostate_00_0000.nii.gz', 'imagesTr/prostate_00_0001.nii.gz', 'labelsTr/prostate_00.nii.gz']);
+    expect(p.pairs.map((x) => x.image)).toEqual(['imagesTr/prostate_00_0000.nii.gz']);
+    expect(p.unpaired).toEqual([{ path: 'imagesTr/prostate_00_0001.nii.gz', reason: expect.stringMatching(/further input channel/) }]);
+  });
+  it('CHASE_DB1: _1stHO is the label, _2ndHO the second observer', () => {
+    const p = pairFiles(['CHASEDB1/Image_01L.jpg', 'CHASEDB1/Image_01L_1stHO.png', 'CHASEDB1/Image_01L_2ndHO.png']);
+    expect(p.pairs).toEqual([{ id: 'Image_01L', image: 'CHASEDB1/Image_01L.jpg', mask: 'CHASEDB1/Image_01L_1stHO.png' }]);
+    expect(p.unpaired).toEqual([{ path: 'CHASEDB1/Image_01L_2ndHO.png', reason: expect.stringMatching(/second observer/) }]);
+  });
+  it('upper-case extensions and Windows separators', () => {
+    const p = pairFiles(['set\\Images\\A.PNG', 'set\\Masks\\A.PNG']);
+    expect(p.pairs).toEqual([{ id: 'A', image: 'set/Images/A.PNG', mask: 'set/Masks/A.PNG' }]);
+  });
+});
+
 describe('corrections by hand', () => {
+  it('a pair made by hand never reuses an existing id', () => {
+    const p = pairFiles(['a/images/1.png', 'a/masks/1.png', 'b/1.png', 'b/other.png']);
+    const q = pairManually(p, 'b/1.png', 'b/other.png');
+    expect(new Set(q.pairs.map((x) => x.id)).size).toBe(q.pairs.length);
+  });
   it('pairs an unpaired image with an unpaired mask, and unpairs again', () => {
     const p = pairFiles(['images/a.png', 'masks/b_segmentation_v2.png']);
     expect(p.pairs).toEqual([]);

@@ -49,13 +49,17 @@ const IMAGE_DIRS = new Set(['images', 'image', 'imgs', 'img', 'imagestr', 'origi
 const UNLABELLED_DIRS = new Set(['imagests']);
 const MASK_DIRS = new Set([
   'masks', 'labels', 'label', 'labelstr', 'gt', 'groundtruth', 'annotations', 'annotation', 'segmentations',
-  'segmentation', 'seg', '1stmanual', 'manual', 'truth', 'targets',
+  'segmentation', 'seg', '1stmanual', 'manual', 'manual1', 'truth', 'targets',
 ]);
+/** Folder names that end in a mask word ('train_masks', 'ISIC2018_Task1_Training_GroundTruth'). */
+const MASK_DIR_ENDINGS = ['masks', 'mask', 'groundtruth', 'labels', 'annotations', 'segmentations'];
+const IMAGE_DIR_ENDINGS = ['images', 'input', 'inputs'];
 /** Folders that hold a field of view rather than the segmentation. */
 const ROI_DIRS = new Set(['fov', 'roi']);
 const SECOND_OBSERVER_DIRS = new Set(['2ndmanual']);
 
-const MASK_SUFFIXES = ['_segmentation', '_manual1', '_labels', '_label', '_masks', '_mask', '-mask', '_seg', '_gt', '_groundtruth'];
+/** Mask name endings, optionally numbered (BUSI's x_mask_1 is a second mask of x). */
+const MASK_SUFFIX = /[_-](segmentation|manual1|1stho|labels|label|masks|mask|seg|gt|groundtruth)(?:_(\d+))?$/i;
 const SPLIT_WORDS: Record<string, SplitName> = {
   training: 'train',
   train: 'train',
@@ -64,7 +68,9 @@ const SPLIT_WORDS: Record<string, SplitName> = {
   test: 'test',
   testing: 'test',
 };
-const BRATS_MODALITIES = ['t1ce', 'flair', 't2', 't1'];
+/** BraTS modalities in order of preference (2020 names, then 2023 names). */
+const BRATS_MODALITIES = ['t1ce', 't1c', 'flair', 't2f', 't2', 't2w', 't1', 't1n'];
+const BRATS_SUFFIX = /^(.*)[_-](t1ce|t1c|flair|t2f|t2w|t2|t1n|t1)$/i;
 
 interface Entry {
   path: string;
@@ -121,6 +127,21 @@ function stripSuffix(stem: string, suffixes: string[]): string | null {
   return null;
 }
 
+/** The stem without its mask ending, and the mask's number (x_mask_1 → 1), or null when no ending. */
+function stripMaskSuffix(stem: string): { base: string; index: number } | null {
+  const m = MASK_SUFFIX.exec(stem);
+  if (!m || m.index === 0) return null;
+  return { base: stem.slice(0, m.index), index: m[2] ? Number(m[2]) : 0 };
+}
+
+function dirRole(d: string): 'image' | 'mask' | null {
+  if (MASK_DIRS.has(d)) return 'mask';
+  if (IMAGE_DIRS.has(d)) return 'image';
+  if (MASK_DIR_ENDINGS.some((e) => d.endsWith(e) && d.length > e.length)) return 'mask';
+  if (IMAGE_DIR_ENDINGS.some((e) => d.endsWith(e) && d.length > e.length)) return 'image';
+  return null;
+}
+
 /** DRIVE-style names: '21_training' → '21', '01_test' → '01'. */
 function stripSplitWord(stem: string): string {
   return stem.replace(/[_-](training|train|test|testing)$/i, '');
@@ -145,42 +166,35 @@ export function pairFiles(paths: string[]): Pairing {
     else entries.push(e);
   }
 
-  // Folders that contain a DRIVE-style 1st_manual: their sibling 'mask' folder is the field of view.
-  const groupsWithManual = new Set<string>();
-  for (const e of entries) {
-    const i = e.dirs.findIndex((d) => norm(d) === '1stmanual');
-    if (i >= 0) groupsWithManual.add(e.dirs.slice(0, i).join('/'));
-  }
+  // DRIVE (1st_manual) and HRF (manual1) keep the segmentation in a manual folder; their 'mask'
+  // folders hold the field of view, also in a test/ folder that comes without manual annotations.
+  const manualLayout = entries.some((e) => e.dirs.some((d) => ['1stmanual', 'manual1'].includes(norm(d))));
 
   const classified: Classified[] = [];
+  /** Numbered extra masks (x_mask_1) and further nnU-Net channels (x_0001): listed, not paired. */
+  const extraMask = new Map<string, number>();
+  const extraChannel = new Set<string>();
   for (const e of entries) {
     // The innermost folder that names a role decides; the rest of the path is the group.
     let role: Role | null = null;
     let roleAt = -1;
     for (let i = e.dirs.length - 1; i >= 0 && role === null; i--) {
       const d = norm(e.dirs[i] ?? '');
-      const parent = e.dirs.slice(0, i).join('/');
       if (SECOND_OBSERVER_DIRS.has(d)) {
         role = 'roi';
         roleAt = -2;
-      } else if (d === 'mask' && groupsWithManual.has(parent)) {
+      } else if ((d === 'mask' && manualLayout) || ROI_DIRS.has(d)) {
         role = 'roi';
         roleAt = i;
-      } else if (ROI_DIRS.has(d)) {
-        role = 'roi';
-        roleAt = i;
-      } else if (MASK_DIRS.has(d) || d === 'mask') {
-        role = 'mask';
-        roleAt = i;
-      } else if (IMAGE_DIRS.has(d)) {
-        role = 'image';
+      } else if (d === 'mask' || dirRole(d) !== null) {
+        role = d === 'mask' ? 'mask' : dirRole(d);
         roleAt = i;
       } else if (UNLABELLED_DIRS.has(d)) {
         role = 'unlabelled';
         roleAt = i;
       }
     }
-    if (roleAt === -2) {
+    if (roleAt === -2 || /[_-](2ndho|manual2)$/i.test(e.stem)) {
       unpaired.push({ path: e.path, reason: "second observer's annotation (2nd_manual); the first observer's (1st_manual) is used" });
       continue;
     }
@@ -200,17 +214,25 @@ export function pairFiles(paths: string[]): Pairing {
       role = 'mask';
       key = '';
     } else {
-      const bareMask = stripSuffix(e.stem, MASK_SUFFIXES);
+      const bareMask = stripMaskSuffix(e.stem);
       if (role === 'roi') {
         key = stripSplitWord(stripSuffix(e.stem, ['_mask', '-mask', '_fov', '_roi']) ?? e.stem);
+      } else if (bareMask !== null && role !== 'mask' && /[_-](mask|seg|gt|label|labels|masks|segmentation|groundtruth)(_\d+)?$/i.test(e.stem)) {
+        // A mask name wins over an image folder (images/x_mask.png is a mask).
+        role = 'mask';
+        key = stripSplitWord(bareMask.base);
+        if (bareMask.index > 0) extraMask.set(e.path, bareMask.index);
       } else if (role === 'mask') {
-        key = stripSplitWord(bareMask ?? e.stem);
+        key = stripSplitWord(bareMask?.base ?? e.stem);
+        if (bareMask && bareMask.index > 0) extraMask.set(e.path, bareMask.index);
       } else if (bareMask !== null && role === null) {
         role = 'mask';
-        key = bareMask;
+        key = bareMask.base;
       } else {
         role = 'image';
         key = stripSplitWord(e.stem.replace(/_0000$/, ''));
+        const channel = /_(\d{4})$/.exec(e.stem);
+        if (channel && channel[1] !== '0000') extraChannel.add(e.path);
       }
     }
     classified.push({ ...e, role: role ?? 'image', group, key: key.toLowerCase(), label: key });
@@ -220,7 +242,7 @@ export function pairFiles(paths: string[]): Pairing {
   const byGroupKey = new Map<string, Classified[]>();
   for (const c of classified) {
     if (c.role !== 'image') continue;
-    const m = /^(.*)_(t1ce|flair|t2|t1)$/i.exec(c.key);
+    const m = BRATS_SUFFIX.exec(c.key);
     if (!m) continue;
     c.key = (m[1] ?? '').toLowerCase();
     c.label = c.label.slice(0, m[1]?.length ?? 0);
@@ -230,7 +252,7 @@ export function pairFiles(paths: string[]): Pairing {
   const droppedModality = new Set<Classified>();
   for (const list of byGroupKey.values()) {
     if (list.length < 2) continue;
-    const rank = (c: Classified) => BRATS_MODALITIES.indexOf((/_(t1ce|flair|t2|t1)$/i.exec(c.stem)?.[1] ?? '').toLowerCase());
+    const rank = (c: Classified) => BRATS_MODALITIES.indexOf((BRATS_SUFFIX.exec(c.stem)?.[2] ?? '').toLowerCase());
     const sorted = [...list].sort((a, b) => rank(a) - rank(b));
     const kept = sorted[0];
     for (const other of sorted.slice(1)) {
@@ -239,7 +261,12 @@ export function pairFiles(paths: string[]): Pairing {
     }
   }
 
-  const images = classified.filter((c) => c.role === 'image' && !droppedModality.has(c));
+  for (const c of classified) {
+    if (extraChannel.has(c.path)) {
+      unpaired.push({ path: c.path, reason: 'a further input channel (nnU-Net _000N); the first channel (_0000) is used' });
+    }
+  }
+  const images = classified.filter((c) => c.role === 'image' && !droppedModality.has(c) && !extraChannel.has(c.path));
   const masks = classified.filter((c) => c.role === 'mask');
   const rois = classified.filter((c) => c.role === 'roi');
   const index = (list: Classified[]) => {
@@ -256,18 +283,39 @@ export function pairFiles(paths: string[]): Pairing {
   const usedRois = new Set<Classified>();
   const pairs: PairedCase[] = [];
 
+  // Masks by key alone, for layouts whose image and mask folders have different parents
+  // (ISIC's ..._Input/ and ..._GroundTruth/): used only when the key is unique.
+  const maskByKey = new Map<string, Classified[]>();
+  for (const m of masks) maskByKey.set(m.key, [...(maskByKey.get(m.key) ?? []), m]);
+  const byNumber = (a: Classified, b: Classified) => (extraMask.get(a.path) ?? 0) - (extraMask.get(b.path) ?? 0) || a.path.localeCompare(b.path);
+
   for (const img of [...images].sort((a, b) => a.path.localeCompare(b.path))) {
     const k = `${img.group}|${img.key}`;
-    const candidates = (maskIndex.get(k) ?? []).filter((m) => !usedMasks.has(m)).sort((a, b) => a.path.localeCompare(b.path));
+    let candidates = (maskIndex.get(k) ?? []).filter((m) => !usedMasks.has(m)).sort(byNumber);
+    if (candidates.length === 0) {
+      const anywhere = (maskByKey.get(img.key) ?? []).filter((m) => !usedMasks.has(m));
+      const groups = new Set(anywhere.map((m) => m.group));
+      if (groups.size === 1) candidates = anywhere.sort(byNumber);
+    }
     const mask = candidates[0];
     if (!mask) {
-      unpaired.push({ path: img.path, reason: 'no mask found with a matching name (looked in masks/, labels/, gt/, … and for suffixes such as _mask)' });
+      unpaired.push({
+        path: img.path,
+        reason: manualLayout
+          ? 'no manual annotation for this image'
+          : 'no mask found with a matching name (looked in masks/, labels/, gt/, … and for suffixes such as _mask)',
+      });
       continue;
     }
     usedMasks.add(mask);
     for (const extra of candidates.slice(1)) {
       usedMasks.add(extra);
-      unpaired.push({ path: extra.path, reason: `a second mask for ${img.path}; ${mask.path} is used` });
+      unpaired.push({
+        path: extra.path,
+        reason: extraMask.has(extra.path)
+          ? `a further mask of ${img.path} (numbered ${extraMask.get(extra.path)}); only ${mask.path} is used`
+          : `a second mask for ${img.path}; ${mask.path} is used`,
+      });
     }
     const roi = (roiIndex.get(k) ?? [])[0];
     if (roi) usedRois.add(roi);
@@ -312,7 +360,9 @@ export function pairManually(p: Pairing, image: string, mask: string, id?: strin
     if (f.mask !== mask) unpaired.push({ path: f.mask, reason: 'its image was paired with another mask by hand' });
   }
   const stem = parse(image).stem;
-  pairs.push({ id: id ?? stem, image, mask });
+  let unique = id ?? stem;
+  for (let n = 2; pairs.some((x) => x.id === unique); n++) unique = `${id ?? stem} (${n})`;
+  pairs.push({ id: unique, image, mask });
   pairs.sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
   return { ...p, pairs, unpaired };
 }

@@ -24,11 +24,16 @@ export function DropZone() {
           e.dataTransfer.dropEffect = 'copy';
           setOver(true);
         }}
-        onDragLeave={() => setOver(false)}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOver(false);
+        }}
         onDrop={(e) => {
           e.preventDefault();
           setOver(false);
-          void filesFromDataTransfer(e.dataTransfer).then((files) => datasetActions.loadFiles(files));
+          filesFromDataTransfer(e.dataTransfer).then(
+            (files) => datasetActions.loadFiles(files),
+            (err: unknown) => datasetActions.failed(`The dropped items could not be read: ${err instanceof Error ? err.message : String(err)}`),
+          );
         }}
       >
         <p className="drop-title">Drop a dataset folder, a zip of it, or a handful of files here</p>
@@ -80,7 +85,7 @@ export function DropZone() {
         />
       </div>
       {loading && progress && (
-        <div className="progress-row">
+        <div className="progress-row" aria-live="polite">
           <label>
             {progress.total ? `Decoding case ${Math.min(progress.done + 1, progress.total)} of ${progress.total} (${progress.label})` : 'Reading files…'}{' '}
             <progress max={progress.total || undefined} value={progress.total ? progress.done : undefined} />

@@ -28,13 +28,25 @@ function MappingEditor({ mapping, values, editable }: { mapping: MappingProposal
     Object.fromEntries(values.map((v) => [v.value, classOf(mapping.mapping, v.value)])),
   );
   const [threshold, setThreshold] = useState(mapping.mapping.kind === 'threshold' ? mapping.mapping.threshold : 128);
+  const [mode, setMode] = useState<'values' | 'threshold'>(mapping.mapping.kind === 'threshold' ? 'threshold' : 'values');
   const total = values.reduce((s, v) => s + v.count, 0) || 1;
-  const isThreshold = mapping.mapping.kind === 'threshold';
+  const isThreshold = mode === 'threshold';
   const shown = values.length > 40 ? values.filter((_v, i) => i < 20 || i >= values.length - 20) : values;
   return (
     <section className="panel" aria-labelledby="labels-title">
       <h2 id="labels-title">Labels: {mapping.numClasses - 1} foreground class{mapping.numClasses > 2 ? 'es' : ''}</h2>
       {mapping.note && <p className="muted">{mapping.note}</p>}
+      {editable && (
+        <fieldset className="mode">
+          <legend>stored values become</legend>
+          <label>
+            <input type="radio" name="mapping-mode" checked={mode === 'values'} onChange={() => setMode('values')} /> one class per value
+          </label>
+          <label>
+            <input type="radio" name="mapping-mode" checked={mode === 'threshold'} onChange={() => setMode('threshold')} /> foreground above a threshold
+          </label>
+        </fieldset>
+      )}
       {isThreshold ? (
         <div className="param">
           <label htmlFor="threshold">threshold</label>
