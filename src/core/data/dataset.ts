@@ -63,7 +63,7 @@ export async function expandArchives(files: InputFile[], issues: LoadIssue[]): P
     try {
       const bytes = await f.read();
       if (!isZip(bytes)) throw new InputFileError(f.path, 'named .zip but not a zip archive');
-      for (const e of unzipArchive(bytes, f.path)) out.push({ path: e.path, read: async () => e.bytes });
+      for (const e of unzipArchive(bytes, f.path)) out.push({ path: e.path, read: async () => e.read() });
     } catch (e) {
       issues.push(issueOf(f.path, e));
     }

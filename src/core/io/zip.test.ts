@@ -13,7 +13,8 @@ describe('zip archives', () => {
     expect(isZip(zip)).toBe(true);
     const entries = unzipArchive(zip, 'set.zip');
     expect(entries.map((e) => e.path).sort()).toEqual(['__MACOSX/set/._a.png', 'set/images/a.png', 'set/masks/a.png']);
-    expect(Array.from(entries.find((e) => e.path === 'set/images/a.png')?.bytes ?? [])).toEqual([1, 2, 3]);
+    expect(Array.from(entries.find((e) => e.path === 'set/images/a.png')?.read() ?? [])).toEqual([1, 2, 3]);
+    expect(entries.find((e) => e.path === 'set/images/a.png')?.size).toBe(3);
   });
   it('a truncated archive names the file', () => {
     expect(() => unzipArchive(zip.slice(0, zip.length - 30), 'set.zip')).toThrow(/^set.zip: not a readable zip archive/);
