@@ -1,0 +1,168 @@
+/**
+ * Training configuration with the protocol of Yeung et al. 2022 ("Unified Focal loss",
+ * Comput. Med. Imaging Graph. 95:102026) as the default:
+ *
+ * - stochastic gradient descent with an initial learning rate of 0.1 and a batch size of 2;
+ * - the learning rate is multiplied by 0.1 when the validation loss has not improved for
+ *   10 epochs;
+ * - training stops when the validation loss has not improved for 20 epochs, and the weights of
+ *   the epoch with the lowest validation loss are the ones evaluated on the test set;
+ * - the paper's augmentation (data/augment.ts: scaling, rotation, mirroring, elastic
+ *   deformation and brightness, each with probability 0.15).
+ *
+ * Momentum: the paper gives no momentum for its SGD, and Keras' SGD has momentum 0 by default,
+ * so the default here is 0. With momentum > 0 tfjs's MomentumOptimizer is used
+ * (v ← m·v + g, w ← w − lr·v); it equals Keras' form (v ← m·v − lr·g, w ← w + v) while the
+ * learning rate is constant and differs only in how a learning-rate change acts on the
+ * velocity already accumulated.
+ *
+ * The schedules follow the semantics of Keras' callbacks ReduceLROnPlateau, EarlyStopping and
+ * ModelCheckpoint (the paper's reference code, mlyg/unified-focal-loss, is written for
+ * TensorFlow/Keras); see schedule.ts.
+ *
+ * Improvement thresholds: Keras' ReduceLROnPlateau counts an epoch as an improvement only when
+ * the loss falls by more than min_delta = 1e-4 (absolute); EarlyStopping and the best
+ * checkpoint (ModelCheckpoint with save_best_only) use any strict decrease. Those are the
+ * defaults below.
+ *
+ * The maximum number of epochs is not given by the paper (its training ends by early
+ * stopping); 100 bounds a browser session.
+ */
+import { DEFAULT_AUGMENTATION, validateAugmentation, type AugmentationConfig } from '../data/augment';
+
+export type OptimizerName = 'sgd' | 'adam';
+
+export interface TrainingConfig {
+  /** 'sgd' (the paper) or 'adam' (β1 0.9, β2 0.999, tfjs's default ε). */
+  readonly optimizer: OptimizerName;
+  /** Initial learning rate. The paper: 0.1 with SGD. */
+  readonly learningRate: number;
+  /** SGD momentum in [0, 1). The paper: 0 (plain SGD). Ignored by Adam. */
+  readonly momentum: number;
+  /** Samples per optimizer step. The paper: 2. */
+  readonly batchSize: number;
+  /** Upper bound on the number of epochs. */
+  readonly maxEpochs: number;
+  /**
+   * Optimizer steps per epoch; null: ⌈training samples / batchSize⌉ (one pass over the
+   * training set). More steps than that revisit samples in a fresh random order.
+   */
+  readonly stepsPerEpoch: number | null;
+  /** Epochs without validation-loss improvement before the learning rate is reduced. The paper: 10. */
+  readonly lrPlateauPatience: number;
+  /** Factor applied to the learning rate on a plateau, in (0, 1). The paper: 0.1. */
+  readonly lrFactor: number;
+  /** Improvement the plateau schedule requires (absolute). Keras' default: 1e-4. */
+  readonly lrPlateauMinDelta: number;
+  /** The learning rate is never reduced below this. Keras' default: 0. */
+  readonly minLearningRate: number;
+  /** Epochs without validation-loss improvement before training stops. The paper: 20. */
+  readonly earlyStopPatience: number;
+  /** Improvement early stopping requires (absolute). Keras' default: 0 (any decrease). */
+  readonly earlyStopMinDelta: number;
+  /**
+   * The training loss is read back from the device every N steps (the other steps return no
+   * value), so the loop does not wait for the device after every step.
+   */
+  readonly lossReadEvery: number;
+  /** Samples per forward pass when evaluating and predicting (no gradients). */
+  readonly evalBatchSize: number;
+  /** Augmentation of training samples; null: none. Default: the paper's (data/augment.ts). */
+  readonly augmentation: AugmentationConfig | null;
+  /**
+   * Probability that a training patch is centred on foreground, used only when training
+   * samples are larger than the model input (nnU-Net's 1/3, data/patches.ts).
+   */
+  readonly foregroundProbability: number;
+  /** Seed of the sample order, the augmentation and the patch positions. */
+  readonly seed: number;
+}
+
+export const DEFAULT_TRAINING: TrainingConfig = Object.freeze({
+  optimizer: 'sgd',
+  learningRate: 0.1,
+  momentum: 0,
+  batchSize: 2,
+  maxEpochs: 100,
+  stepsPerEpoch: null,
+  lrPlateauPatience: 10,
+  lrFactor: 0.1,
+  lrPlateauMinDelta: 1e-4,
+  minLearningRate: 0,
+  earlyStopPatience: 20,
+  earlyStopMinDelta: 0,
+  lossReadEvery: 5,
+  evalBatchSize: 4,
+  augmentation: DEFAULT_AUGMENTATION,
+  foregroundProbability: 1 / 3,
+  seed: 1,
+});
+
+/** The defaults with some fields replaced. */
+export function trainingConfig(overrides: Partial<TrainingConfig> = {}): TrainingConfig {
+  const out: Record<string, unknown> = { ...DEFAULT_TRAINING };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) out[k] = v;
+  return out as unknown as TrainingConfig;
+}
+
+/** Problems with a configuration, one sentence each; empty when it is valid. */
+export function trainingConfigProblems(config: TrainingConfig): string[] {
+  const p: string[] = [];
+  const posInt = (name: keyof TrainingConfig, v: unknown) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) p.push(`${name} must be a positive integer, got ${String(v)}`);
+  };
+  const nonNegInt = (name: keyof TrainingConfig, v: unknown) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) p.push(`${name} must be an integer ≥ 0, got ${String(v)}`);
+  };
+  const nonNeg = (name: keyof TrainingConfig, v: unknown) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) p.push(`${name} must be a finite number ≥ 0, got ${String(v)}`);
+  };
+  if (config.optimizer !== 'sgd' && config.optimizer !== 'adam') {
+    p.push(`optimizer must be 'sgd' or 'adam', got ${String(config.optimizer)}`);
+  }
+  if (!(typeof config.learningRate === 'number' && Number.isFinite(config.learningRate) && config.learningRate > 0)) {
+    p.push(`learningRate must be a finite number > 0, got ${String(config.learningRate)}`);
+  }
+  if (!(typeof config.momentum === 'number' && config.momentum >= 0 && config.momentum < 1)) {
+    p.push(`momentum must be in [0, 1), got ${String(config.momentum)}`);
+  }
+  posInt('batchSize', config.batchSize);
+  posInt('maxEpochs', config.maxEpochs);
+  if (config.stepsPerEpoch !== null) posInt('stepsPerEpoch', config.stepsPerEpoch);
+  posInt('lrPlateauPatience', config.lrPlateauPatience);
+  if (!(typeof config.lrFactor === 'number' && config.lrFactor > 0 && config.lrFactor < 1)) {
+    p.push(`lrFactor must be in (0, 1), got ${String(config.lrFactor)}`);
+  }
+  nonNeg('lrPlateauMinDelta', config.lrPlateauMinDelta);
+  nonNeg('minLearningRate', config.minLearningRate);
+  if (typeof config.minLearningRate === 'number' && config.minLearningRate > config.learningRate) {
+    p.push(`minLearningRate (${config.minLearningRate}) must not exceed learningRate (${config.learningRate})`);
+  }
+  nonNegInt('earlyStopPatience', config.earlyStopPatience);
+  if (config.earlyStopPatience === 0) p.push('earlyStopPatience must be at least 1 (use a large value to disable early stopping)');
+  nonNeg('earlyStopMinDelta', config.earlyStopMinDelta);
+  posInt('lossReadEvery', config.lossReadEvery);
+  posInt('evalBatchSize', config.evalBatchSize);
+  if (config.augmentation !== null) {
+    for (const problem of validateAugmentation(config.augmentation)) p.push(`augmentation: ${problem}`);
+  }
+  if (!(typeof config.foregroundProbability === 'number' && config.foregroundProbability >= 0 && config.foregroundProbability <= 1)) {
+    p.push(`foregroundProbability must be in [0, 1], got ${String(config.foregroundProbability)}`);
+  }
+  if (!(typeof config.seed === 'number' && Number.isFinite(config.seed))) p.push(`seed must be a finite number, got ${String(config.seed)}`);
+  return p;
+}
+
+/** Throws a RangeError listing every problem when the configuration is invalid. */
+export function validateTrainingConfig(config: TrainingConfig): TrainingConfig {
+  const problems = trainingConfigProblems(config);
+  if (problems.length > 0) throw new RangeError(`invalid training config: ${problems.join('; ')}`);
+  return config;
+}
+
+/** Steps in one epoch: config.stepsPerEpoch, or one pass over `trainSamples` in batches. */
+export function resolveStepsPerEpoch(config: TrainingConfig, trainSamples: number): number {
+  if (config.stepsPerEpoch !== null) return config.stepsPerEpoch;
+  if (!(trainSamples > 0)) throw new RangeError('there are no training samples');
+  return Math.ceil(trainSamples / config.batchSize);
+}

@@ -1,0 +1,517 @@
+/**
+ * A loss comparison as in Yeung et al. 2022 ("Unified Focal loss", Comput. Med. Imaging Graph.
+ * 95:102026): one data split, one network architecture, one training protocol (config.ts), and
+ * one run per loss configuration. Everything but the loss is held equal: every run starts from
+ * the same initial weights, sees the same training samples in the same order with the same
+ * augmentation (all seeded by config.seed), and is tested on the same test cases with the
+ * weights of its epoch of lowest validation loss.
+ *
+ * Defaults: the paper's eight configurations ({@link paperRuns}: PAPER_COMPARISON with the
+ * paper's parameters) and, for its Figure 3, the sweep of γ from 0.1 to 0.9 of the symmetric and
+ * asymmetric unified focal losses at λ = 0.5, δ = 0.6 ({@link gammaSweepRuns}).
+ *
+ * Scheduling: 'interleaved' advances every unfinished run by one epoch (or one step) in turn, so
+ * that their curves grow together; 'sequential' trains one run to its end before the next.
+ * Progress is reported through `onEvent` (see {@link ExperimentEvent}); {@link Experiment.stop}
+ * ends the experiment after the step in progress and keeps everything recorded so far.
+ *
+ * Test metrics are per case (core/metrics, hard argmax, per foreground class): all slices of a
+ * volume are scored together as one 3D label map; an image that was resampled to fit the model
+ * is scored at its original size (probabilities resampled bilinearly, then argmax); padding is
+ * never scored, and a case's roi (field of view) restricts the metrics.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { resampleBilinear, cropPlane } from '../data/resize';
+import type { DatasetSplit } from '../data/split';
+import type { Case } from '../data/types';
+import { createLoss, LOSSES, PAPER_COMPARISON, paperParams, resolveParams, type LossId, type LossParams, type ResolvedParams } from '../losses';
+import { argmaxLabels, caseMetrics } from '../metrics';
+import { trainingConfig, validateTrainingConfig, type TrainingConfig } from './config';
+import { prepareSamples, type PreparedSample, type SampleOptions } from './samples';
+import { modelGeometry, Trainer, type EpochSummary, type Prediction, type PredictOptions, type StopReason } from './trainer';
+import type { Sample2D } from '../data/types';
+
+/** One run: a loss and its parameters. */
+export interface RunSpec {
+  /** Unique within the experiment; default the loss id (with a suffix when a loss repeats). */
+  id?: string;
+  loss: LossId;
+  /** Parameters (missing ones take the registry's defaults). Default: the paper's settings. */
+  params?: LossParams;
+  /** Display name; default the registry's label. */
+  label?: string;
+}
+
+export type Scheduling = 'interleaved' | 'sequential';
+export type InterleaveUnit = 'epoch' | 'step';
+
+/** Test metrics of one case, one entry per foreground class (classes 1 … C−1). */
+export interface CaseResult {
+  id: string;
+  dsc: number[];
+  iou: number[];
+  precision: number[];
+  recall: number[];
+}
+
+export type ExperimentEvent =
+  /** After every optimizer step; `loss` on the steps that read it (every lossReadEvery). */
+  | { type: 'step'; run: string; step: number; epoch: number; loss?: number }
+  /** After every epoch. valLoss is NaN and valDsc empty without validation cases. */
+  | {
+      type: 'epoch';
+      run: string;
+      epoch: number;
+      trainLoss: number;
+      valLoss: number;
+      valDsc: number[];
+      lr: number;
+      improved: boolean;
+    }
+  /** A run ended: its epoch limit, early stopping, or stop(). */
+  | { type: 'runDone'; run: string; reason: StopReason; epochs: number; bestEpoch: number }
+  /** Test metrics with the run's best weights. */
+  | { type: 'testResults'; run: string; perCase: CaseResult[] };
+
+export type ExperimentEventType = ExperimentEvent['type'];
+
+export interface ExperimentOptions {
+  /**
+   * Builds the network; called once per run. Its initial weights are overwritten with those of
+   * the first model built, so every run starts from the same weights.
+   */
+  createModel: () => tf.LayersModel;
+  /** Default: {@link paperRuns}. */
+  runs?: readonly RunSpec[];
+  cases: readonly Case[];
+  split: DatasetSplit;
+  /** How cases become samples (input size comes from the model). Test cases always use every slice. */
+  samples?: Omit<SampleOptions, 'inputWidth' | 'inputHeight' | 'keepOriginal'>;
+  /** The protocol; missing fields take DEFAULT_TRAINING (the paper's). */
+  config?: Partial<TrainingConfig>;
+  /** Default 'interleaved'. */
+  scheduling?: Scheduling;
+  /** Granularity of interleaving. Default 'epoch'. */
+  interleave?: InterleaveUnit;
+  onEvent?: (event: ExperimentEvent) => void;
+  /** Evaluate the test cases when a run ends by itself. Default true. */
+  test?: boolean;
+  /** Also evaluate the test cases of runs ended by stop(). Default false (stop returns promptly). */
+  testOnStop?: boolean;
+  /**
+   * Awaited after every step so that a worker can take messages (such as stop) in between.
+   * Default: a zero-delay timer.
+   */
+  yieldToEventLoop?: () => Promise<void>;
+}
+
+/** One epoch of a run's history (non-finite numbers as null). */
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number | null;
+  valLoss: number | null;
+  valDsc: (number | null)[];
+  lr: number;
+  improved: boolean;
+}
+
+export interface RunHistory {
+  id: string;
+  loss: LossId;
+  params: ResolvedParams;
+  label: string;
+  status: 'pending' | 'running' | 'done';
+  stopReason: StopReason | null;
+  /** Steps taken. */
+  steps: number;
+  /** The training losses that were read: [global step, loss]. */
+  stepLosses: [number, number | null][];
+  epochs: EpochRecord[];
+  bestEpoch: number;
+  bestValLoss: number | null;
+  test: CaseResult[] | null;
+}
+
+/** The whole experiment as plain data (JSON-safe), for persistence and display. */
+export interface ExperimentSnapshot {
+  version: 1;
+  config: TrainingConfig;
+  scheduling: Scheduling;
+  interleave: InterleaveUnit;
+  split: DatasetSplit;
+  numClasses: number;
+  input: { width: number; height: number; channels: number };
+  samples: { train: number; validation: number; test: number };
+  stopped: boolean;
+  runs: RunHistory[];
+}
+
+/** The paper's eight configurations, in its order, with its parameters. */
+export function paperRuns(): RunSpec[] {
+  return PAPER_COMPARISON.map((id) => ({ id, loss: id, params: { ...paperParams(id) }, label: LOSSES[id].label }));
+}
+
+/** γ values of the paper's Figure 3. */
+export const GAMMA_SWEEP: readonly number[] = Object.freeze([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+
+/**
+ * The γ sweep of the paper's Figure 3: each unified focal loss at its paper settings (λ = 0.5,
+ * δ = 0.6) with γ = 0.1 … 0.9. Ids are `${loss}:gamma=${γ}`.
+ */
+export function gammaSweepRuns(
+  losses: readonly LossId[] = ['symmetricUnifiedFocal', 'asymmetricUnifiedFocal'],
+  gammas: readonly number[] = GAMMA_SWEEP,
+): RunSpec[] {
+  const out: RunSpec[] = [];
+  for (const loss of losses) {
+    if (!LOSSES[loss].params.some((p) => p.name === 'gamma')) throw new Error(`${loss} has no γ parameter to sweep`);
+    for (const gamma of gammas) {
+      out.push({ id: `${loss}:gamma=${gamma}`, loss, params: { ...paperParams(loss), gamma }, label: `${LOSSES[loss].short} γ = ${gamma}` });
+    }
+  }
+  return out;
+}
+
+interface RunState {
+  spec: Required<RunSpec>;
+  trainer: Trainer;
+  history: RunHistory;
+}
+
+const defaultYield = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+export class Experiment {
+  readonly config: TrainingConfig;
+  readonly scheduling: Scheduling;
+  readonly interleave: InterleaveUnit;
+  readonly numClasses: number;
+  readonly train: readonly PreparedSample[];
+  readonly validation: readonly PreparedSample[];
+  readonly test: readonly PreparedSample[];
+
+  private readonly options: ExperimentOptions;
+  private readonly runStates: RunState[];
+  private readonly input: { width: number; height: number; channels: number };
+  private stopRequested = false;
+  private started = false;
+  private disposed = false;
+
+  constructor(options: ExperimentOptions) {
+    this.options = options;
+    this.config = validateTrainingConfig(trainingConfig(options.config));
+    this.scheduling = options.scheduling ?? 'interleaved';
+    this.interleave = options.interleave ?? 'epoch';
+    if (this.scheduling !== 'interleaved' && this.scheduling !== 'sequential') throw new RangeError(`scheduling must be 'interleaved' or 'sequential', got ${String(this.scheduling)}`);
+    if (this.interleave !== 'epoch' && this.interleave !== 'step') throw new RangeError(`interleave must be 'epoch' or 'step', got ${String(this.interleave)}`);
+    const specs = resolveRunSpecs(options.runs ?? paperRuns());
+    const params = specs.map((s) => resolveParams(s.loss, s.params));
+    const losses = specs.map((s) => createLoss(s.loss, s.params));
+
+    const byId = new Map(options.cases.map((c) => [c.id, c]));
+    const pick = (ids: readonly string[], split: string) =>
+      ids.map((id) => {
+        const c = byId.get(id);
+        if (!c) throw new Error(`the ${split} split names case "${id}", which is not in the dataset`);
+        return c;
+      });
+    const trainCases = pick(options.split.train, 'training');
+    const valCases = pick(options.split.validation, 'validation');
+    const testCases = pick(options.split.test, 'test');
+    if (trainCases.length === 0) throw new RangeError('the split has no training cases');
+
+    const models: tf.LayersModel[] = [];
+    try {
+      const reference = options.createModel();
+      models.push(reference);
+      const g = modelGeometry(reference);
+      this.numClasses = g.classes;
+      this.input = { width: g.width, height: g.height, channels: g.channels };
+      const sampleOptions: SampleOptions = { ...options.samples, inputWidth: g.width, inputHeight: g.height, channels: g.channels };
+      this.train = prepareSamples(trainCases, sampleOptions);
+      this.validation = prepareSamples(valCases, sampleOptions);
+      this.test = prepareSamples(testCases, { ...sampleOptions, slices: 'all', keepOriginal: true });
+      if (this.train.length === 0) throw new RangeError('the training cases gave no samples (no slice was selected)');
+      for (const list of [this.train, this.validation, this.test]) checkLabels(list, g.classes);
+
+      const initial = reference.getWeights().map((w) => w.clone());
+      try {
+        for (let i = 1; i < specs.length; i++) {
+          const m = options.createModel();
+          models.push(m);
+          m.setWeights(initial);
+        }
+      } finally {
+        for (const t of initial) t.dispose();
+      }
+    } catch (e) {
+      for (const m of models) m.dispose();
+      throw e;
+    }
+    this.runStates = specs.map((spec, i) => {
+      const trainer = new Trainer(models[i]!, losses[i]!, { train: this.train, validation: this.validation }, this.config);
+      return {
+        spec,
+        trainer,
+        history: {
+          id: spec.id,
+          loss: spec.loss,
+          params: params[i]!,
+          label: spec.label,
+          status: 'pending',
+          stopReason: null,
+          steps: 0,
+          stepLosses: [],
+          epochs: [],
+          bestEpoch: -1,
+          bestValLoss: null,
+          test: null,
+        },
+      };
+    });
+  }
+
+  /** The run ids in order. */
+  get runIds(): string[] {
+    return this.runStates.map((r) => r.spec.id);
+  }
+
+  /** The trainer of a run (its model, predict, evaluate). */
+  trainer(runId: string): Trainer {
+    return this.state(runId).trainer;
+  }
+
+  get stopped(): boolean {
+    return this.stopRequested;
+  }
+
+  /** Trains every run (see the file header); resolves with the final snapshot. */
+  async run(): Promise<ExperimentSnapshot> {
+    this.checkUsable();
+    if (this.started) throw new Error('this experiment has already been run');
+    this.started = true;
+    if (this.scheduling === 'sequential') {
+      for (const r of this.runStates) {
+        while (!this.stopRequested && r.history.status !== 'done') await this.advance(r, 'epoch');
+      }
+    } else {
+      for (;;) {
+        const active = this.runStates.filter((r) => r.history.status !== 'done');
+        if (active.length === 0 || this.stopRequested) break;
+        for (const r of active) {
+          if (this.stopRequested) break;
+          await this.advance(r, this.interleave);
+        }
+      }
+    }
+    if (this.stopRequested) {
+      for (const r of this.runStates) {
+        if (r.history.status === 'done') continue;
+        await this.finish(r, 'stopped', this.options.testOnStop ?? false);
+      }
+    }
+    return this.snapshot();
+  }
+
+  /** Ends the experiment after the step in progress; the runs so far are kept. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /**
+   * Test metrics of a run with its best weights (its current weights before its first epoch
+   * ended); also recorded in the history and sent as a 'testResults' event.
+   */
+  async evaluateTest(runId: string): Promise<CaseResult[]> {
+    this.checkUsable();
+    const r = this.state(runId);
+    r.trainer.restoreBest();
+    const perCase = await testMetrics(r.trainer, this.test, this.numClasses);
+    r.history.test = perCase;
+    this.emit({ type: 'testResults', run: r.spec.id, perCase });
+    return perCase;
+  }
+
+  /** Segmentation of a normalised image (samples.ts normalizedSlices) by a run's model. */
+  async predict(runId: string, image: Sample2D, opts: PredictOptions = {}): Promise<Prediction> {
+    this.checkUsable();
+    return this.state(runId).trainer.predict(image, opts);
+  }
+
+  /** The history as plain data (a deep copy; NaN and ±∞ become null). */
+  snapshot(): ExperimentSnapshot {
+    const snap: ExperimentSnapshot = {
+      version: 1,
+      config: this.config,
+      scheduling: this.scheduling,
+      interleave: this.interleave,
+      split: this.options.split,
+      numClasses: this.numClasses,
+      input: this.input,
+      samples: { train: this.train.length, validation: this.validation.length, test: this.test.length },
+      stopped: this.stopRequested,
+      runs: this.runStates.map((r) => r.history),
+    };
+    return JSON.parse(JSON.stringify(snap)) as ExperimentSnapshot;
+  }
+
+  /** Frees every trainer and model. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopRequested = true;
+    for (const r of this.runStates) r.trainer.dispose({ model: true });
+  }
+
+  private async advance(r: RunState, unit: InterleaveUnit): Promise<void> {
+    const t = r.trainer;
+    r.history.status = 'running';
+    do {
+      if (this.stopRequested) return;
+      const loss = t.step();
+      let value: number | undefined;
+      if (loss) {
+        value = (await loss.data())[0]!;
+        loss.dispose();
+        r.history.stepLosses.push([t.globalStep, finite(value)]);
+      }
+      r.history.steps = t.globalStep;
+      this.emit(value === undefined ? { type: 'step', run: r.spec.id, step: t.globalStep, epoch: t.currentEpoch } : { type: 'step', run: r.spec.id, step: t.globalStep, epoch: t.currentEpoch, loss: value });
+      await (this.options.yieldToEventLoop ?? defaultYield)();
+    } while (unit === 'epoch' && !t.epochComplete);
+    if (!t.epochComplete || this.stopRequested) return;
+    const s = await t.endEpoch();
+    this.recordEpoch(r, s);
+    if (s.stop) await this.finish(r, s.stop, this.options.test ?? true);
+  }
+
+  private recordEpoch(r: RunState, s: EpochSummary): void {
+    r.history.epochs.push({
+      epoch: s.epoch,
+      trainLoss: finite(s.trainLoss),
+      valLoss: finite(s.valLoss),
+      valDsc: s.valDsc.map(finite),
+      lr: s.lr,
+      improved: s.improved,
+    });
+    r.history.bestEpoch = r.trainer.bestEpoch;
+    r.history.bestValLoss = finite(r.trainer.bestValLoss);
+    this.emit({ type: 'epoch', run: r.spec.id, epoch: s.epoch, trainLoss: s.trainLoss, valLoss: s.valLoss, valDsc: s.valDsc, lr: s.lr, improved: s.improved });
+  }
+
+  private async finish(r: RunState, reason: StopReason, test: boolean): Promise<void> {
+    r.history.status = 'done';
+    r.history.stopReason = reason;
+    this.emit({ type: 'runDone', run: r.spec.id, reason, epochs: r.history.epochs.length, bestEpoch: r.trainer.bestEpoch });
+    if (test && this.test.length > 0) await this.evaluateTest(r.spec.id);
+  }
+
+  private emit(e: ExperimentEvent): void {
+    this.options.onEvent?.(e);
+  }
+
+  private state(runId: string): RunState {
+    const r = this.runStates.find((s) => s.spec.id === runId);
+    if (!r) throw new Error(`no run "${runId}" (runs: ${this.runIds.join(', ')})`);
+    return r;
+  }
+
+  private checkUsable(): void {
+    if (this.disposed) throw new Error('this experiment has been disposed');
+  }
+}
+
+/** Fills in ids (unique) and labels; parameters default to the paper's. */
+export function resolveRunSpecs(runs: readonly RunSpec[]): Required<RunSpec>[] {
+  if (runs.length === 0) throw new RangeError('an experiment needs at least one run');
+  const counts = new Map<string, number>();
+  for (const r of runs) counts.set(r.loss, (counts.get(r.loss) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  const ids = new Set<string>();
+  return runs.map((r) => {
+    const spec = LOSSES[r.loss];
+    if (!spec) throw new Error(`unknown loss "${String(r.loss)}"`);
+    let id = r.id;
+    if (id === undefined) {
+      const k = (seen.get(r.loss) ?? 0) + 1;
+      seen.set(r.loss, k);
+      id = counts.get(r.loss)! > 1 ? `${r.loss}#${k}` : r.loss;
+    }
+    if (ids.has(id)) throw new Error(`run id "${id}" is used twice`);
+    ids.add(id);
+    return { id, loss: r.loss, params: r.params ?? { ...paperParams(r.loss) }, label: r.label ?? spec.label };
+  });
+}
+
+/**
+ * Per-case test metrics (see the file header): predictions of every test sample, cropped to the
+ * image, resampled back to the original size when the image was resized, and pooled per case.
+ */
+export async function testMetrics(trainer: Trainer, samples: readonly PreparedSample[], numClasses: number): Promise<CaseResult[]> {
+  const parts = new Map<string, { truth: Uint8Array[]; pred: Uint8Array[]; roi: (Uint8Array | undefined)[] }>();
+  await trainer.forEachPrediction(
+    samples,
+    (sample, probs, _loss, index) => {
+      const s = samples[index]!;
+      const C = numClasses;
+      const box = s.crop;
+      const inside = cropPlane(probs, sample.width, sample.height, C, box);
+      let pred: Uint8Array;
+      let truth: Uint8Array;
+      let roi: Uint8Array | undefined;
+      if (s.original) {
+        pred = argmaxLabels(resampleBilinear(inside, box.width, box.height, C, s.sourceWidth, s.sourceHeight), C);
+        truth = s.original.labels;
+        roi = s.original.roi;
+      } else {
+        pred = argmaxLabels(inside, C);
+        truth = cropPlane(s.labels, s.width, s.height, 1, box);
+        roi = s.roi ? cropPlane(s.roi, s.width, s.height, 1, box) : undefined;
+      }
+      let p = parts.get(s.caseId);
+      if (!p) parts.set(s.caseId, (p = { truth: [], pred: [], roi: [] }));
+      p.truth.push(truth);
+      p.pred.push(pred);
+      p.roi.push(roi);
+    },
+    { loss: false },
+  );
+  const out: CaseResult[] = [];
+  for (const [id, p] of parts) {
+    const hasRoi = p.roi.some((r) => r !== undefined);
+    const roi = hasRoi ? concat(p.roi.map((r, i) => r ?? new Uint8Array(p.truth[i]!.length).fill(1))) : undefined;
+    const m = caseMetrics(concat(p.truth), concat(p.pred), numClasses, roi);
+    out.push({
+      id,
+      dsc: m.map((c) => c.scores.dsc),
+      iou: m.map((c) => c.scores.iou),
+      precision: m.map((c) => c.scores.precision),
+      recall: m.map((c) => c.scores.recall),
+    });
+  }
+  return out;
+}
+
+function checkLabels(samples: readonly PreparedSample[], numClasses: number): void {
+  for (const s of samples) {
+    let max = 0;
+    for (let i = 0; i < s.labels.length; i++) if (s.labels[i]! > max) max = s.labels[i]!;
+    if (max >= numClasses) {
+      throw new RangeError(`case ${s.caseId} has class ${max}, but the model outputs ${numClasses} classes (0…${numClasses - 1})`);
+    }
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}

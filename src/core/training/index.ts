@@ -1,0 +1,79 @@
+/**
+ * The training loop of the loss comparison (Yeung et al. 2022, "Unified Focal loss", Comput.
+ * Med. Imaging Graph. 95:102026): configuration with the paper's protocol, epoch-end schedules,
+ * samples and batches, one (model, loss) trainer, and the multi-loss experiment.
+ *
+ *   const ex = new Experiment({ createModel: () => buildUNet(unet), cases, split, onEvent: post });
+ *   await ex.run();            // 'step' · 'epoch' · 'runDone' · 'testResults' events
+ *   ex.stop();                 // from a 'stop' message: ends after the step in progress
+ *   ex.snapshot();             // plain, JSON-safe history
+ */
+export {
+  DEFAULT_TRAINING,
+  resolveStepsPerEpoch,
+  trainingConfig,
+  trainingConfigProblems,
+  validateTrainingConfig,
+  type OptimizerName,
+  type TrainingConfig,
+} from './config';
+export {
+  BestCheckpoint,
+  EarlyStopping,
+  ReduceLROnPlateau,
+  isImprovement,
+  type BestCheckpointState,
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+  type PlateauOptions,
+  type PlateauState,
+  type PlateauUpdate,
+} from './schedule';
+export {
+  batchArrays,
+  colourChannels,
+  fitToInput,
+  makeBatch,
+  normalizedSlices,
+  oneHot,
+  prepareSamples,
+  selectChannels,
+  selectSlices,
+  writeOneHot,
+  type BatchArrays,
+  type BatchOptions,
+  type FitMode,
+  type PreparedSample,
+  type SampleOptions,
+} from './samples';
+export {
+  Trainer,
+  createOptimizer,
+  modelGeometry,
+  scoreInsideImage,
+  setLearningRate,
+  type EpochSummary,
+  type Evaluation,
+  type Prediction,
+  type PredictOptions,
+  type StopReason,
+  type TrainerData,
+} from './trainer';
+export {
+  Experiment,
+  GAMMA_SWEEP,
+  gammaSweepRuns,
+  paperRuns,
+  resolveRunSpecs,
+  testMetrics,
+  type CaseResult,
+  type EpochRecord,
+  type ExperimentEvent,
+  type ExperimentEventType,
+  type ExperimentOptions,
+  type ExperimentSnapshot,
+  type InterleaveUnit,
+  type RunHistory,
+  type RunSpec,
+  type Scheduling,
+} from './experiment';
