@@ -1,22 +1,27 @@
 import { useEffect, useState } from 'react';
 import { DatasetView } from '../features/dataset/DatasetView';
 import { LossExplorer } from '../features/losses/LossExplorer';
+import { TrainView } from '../features/training/TrainView';
+import { trainingActions } from '../state/trainingActions';
 import { datasetActions } from '../state/datasetActions';
 import { useStudio } from '../state/store';
 
 const VIEWS = [
   { id: 'losses', label: 'Losses' },
   { id: 'data', label: 'Data' },
+  { id: 'train', label: 'Train & compare' },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
-const fromHash = (): ViewId => (window.location.hash === '#/data' ? 'data' : 'losses');
+const fromHash = (): ViewId => VIEWS.find((v) => window.location.hash === `#/${v.id}`)?.id ?? 'losses';
 
 export function App() {
   const [view, setView] = useState<ViewId>(fromHash);
   useEffect(() => {
     // The built-in synthetic demo, so a newcomer has data at once; a drop replaces it.
     if (useStudio.getState().dataset.status === 'empty') void datasetActions.loadDemo();
+    // The training worker picks its backend in the background (webgpu → webgl → cpu).
+    if (useStudio.getState().training.backendStatus === 'idle') trainingActions.initBackend('auto');
   }, []);
   useEffect(() => {
     const onHash = () => setView(fromHash());
@@ -40,7 +45,7 @@ export function App() {
           <a href="./selfcheck.html">Backend self-check</a>
         </nav>
       </header>
-      {view === 'losses' ? <LossExplorer /> : <DatasetView />}
+      {view === 'losses' ? <LossExplorer /> : view === 'data' ? <DatasetView /> : <TrainView />}
     </div>
   );
 }

@@ -5,17 +5,19 @@
 import { create } from 'zustand';
 import { createDatasetSlice, initialDataset, type DatasetSlice } from './datasetSlice';
 import { createExplorerSlice, explorerActions, initialExplorer, type ExplorerSlice } from './explorerSlice';
+import { createTrainingSlice, initialTraining, type TrainingSlice } from './trainingSlice';
 
-export type StudioState = ExplorerSlice & DatasetSlice;
+export type StudioState = ExplorerSlice & DatasetSlice & TrainingSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createExplorerSlice(...a),
   ...createDatasetSlice(...a),
+  ...createTrainingSlice(...a),
 }));
 
 export const explorer = explorerActions(useStudio.setState);
 
 /** Back to the initial state (tests). */
 export function resetStudio(): void {
-  useStudio.setState({ explorer: initialExplorer(), dataset: initialDataset() });
+  useStudio.setState({ explorer: initialExplorer(), dataset: initialDataset(), training: initialTraining() });
 }

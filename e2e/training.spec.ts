@@ -1,0 +1,71 @@
+/**
+ * Training in the browser, in the worker, on WebGPU: a two-loss experiment on the synthetic demo
+ * runs a few steps, both losses report per-epoch metrics, the page answers while training, and
+ * a reload finds the finished epochs in IndexedDB.
+ */
+import { expect, test, type Page } from '@playwright/test';
+
+async function configureTinyRun(page: Page) {
+  await page.getByRole('button', { name: 'None' }).click();
+  await page.getByRole('checkbox', { name: 'Cross entropy' }).check();
+  await page.getByRole('checkbox', { name: 'Asymmetric unified focal' }).check();
+  await page.getByRole('combobox', { name: 'input size' }).selectOption('32');
+  await page.getByRole('spinbutton', { name: 'U-Net depth' }).fill('2');
+  await page.getByRole('spinbutton', { name: 'base filters' }).fill('4');
+  await page.getByRole('spinbutton', { name: 'max epochs' }).fill('2');
+  await page.getByRole('spinbutton', { name: 'steps per epoch (0: one pass)' }).fill('2');
+}
+
+test('two losses train on WebGPU in a worker; the page stays usable; a reload keeps the epochs', async ({ page }) => {
+  test.setTimeout(420_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/#/train');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu', { timeout: 90_000 });
+  await expect(page.getByTestId('backend-badge')).toContainText('WebGPU');
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeEnabled({ timeout: 60_000 });
+  await configureTinyRun(page);
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
+
+  // While the worker trains, the page answers: switch views, move a slider, come back.
+  const latency = await page.evaluate(
+    () => new Promise<number>((resolve) => {
+      const t = performance.now();
+      setTimeout(() => resolve(performance.now() - t), 0);
+    }),
+  );
+  expect(latency).toBeLessThan(250);
+  await page.getByRole('link', { name: 'Losses' }).click();
+  const gamma = page.getByRole('slider', { name: 'γ (gamma)' });
+  await gamma.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(gamma).toHaveValue('0.55');
+  await page.getByRole('link', { name: 'Train & compare' }).click();
+
+  // Both runs report their first epoch.
+  const runs = page.getByRole('table', { name: 'Runs' });
+  for (const run of ['crossEntropy', 'asymmetricUnifiedFocal']) {
+    await expect(runs.locator(`tr[data-run="${run}"] td`).nth(2)).not.toHaveText('0', { timeout: 300_000 });
+    await expect(page.getByTestId(`val-dsc-${run}`)).toHaveText(/^\d\.\d{3}$/);
+  }
+  const points = await page.evaluate(() => {
+    const gd = document.querySelector('figure[data-metric="valLoss"] .js-plotly-plot') as unknown as { data?: { y: (number | null)[] }[] } | null;
+    return (gd?.data ?? []).map((t) => t.y.filter((v) => v !== null).length);
+  });
+  expect(points).toHaveLength(2);
+  expect(points.every((n) => n >= 1)).toBe(true);
+  await page.screenshot({ path: 'e2e-artifacts/training.png', fullPage: true });
+
+  // A reload mid-run loses at most the epoch in progress: the finished epochs are listed.
+  await page.reload();
+  await page.goto('/#/train');
+  const stored = page.getByRole('list', { name: 'Stored experiments' });
+  await expect(stored).toContainText('CE · aUF', { timeout: 60_000 });
+  await stored.getByRole('button', { name: /CE · aUF/ }).first().click();
+  const restored = page.getByRole('table', { name: 'Runs' });
+  for (const run of ['crossEntropy', 'asymmetricUnifiedFocal']) {
+    await expect(restored.locator(`tr[data-run="${run}"] td`).nth(2)).not.toHaveText('0');
+  }
+  expect(errors).toEqual([]);
+});

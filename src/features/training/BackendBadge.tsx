@@ -1,0 +1,45 @@
+import { trainingActions } from '../../state/trainingActions';
+import { useStudio } from '../../state/store';
+import type { BackendName } from '../../worker/backend';
+
+const NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'CPU' };
+
+/** Which tfjs backend trains, on which adapter, whether it is a software adapter; and a way to force one. */
+export function BackendBadge() {
+  const t = useStudio((s) => s.training);
+  const label =
+    t.backendStatus === 'ready' && t.backend
+      ? `${NAMES[t.backend.name]}${t.backend.adapter ? ` · ${t.backend.adapter}` : ''}`
+      : t.backendStatus === 'starting'
+        ? 'starting the backend…'
+        : t.backendStatus === 'failed'
+          ? 'no backend'
+          : '—';
+  return (
+    <div className="backend" role="status" aria-live="polite">
+      <span className={`badge badge-${t.backend?.name ?? 'none'}`} data-testid="backend-badge" data-backend={t.backend?.name ?? ''}>
+        {label}
+      </span>
+      {t.backend?.software && (
+        <span className="warn-item" data-testid="software-warning">
+          software adapter: no GPU acceleration, training is slow
+        </span>
+      )}
+      {t.skipped.length > 0 && <span className="muted" title={t.skipped.join('\n')}>({t.skipped.length} backend{t.skipped.length > 1 ? 's' : ''} unavailable)</span>}
+      {t.backendStatus === 'failed' && t.backendMessage && <span className="bad">{t.backendMessage}</span>}
+      <label className="force">
+        backend{' '}
+        <select
+          value={t.forced}
+          disabled={t.live?.status === 'running'}
+          onChange={(e) => trainingActions.initBackend(e.currentTarget.value as BackendName | 'auto')}
+        >
+          <option value="auto">automatic (WebGPU → WebGL → CPU)</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="webgl">WebGL</option>
+          <option value="cpu">CPU</option>
+        </select>
+      </label>
+    </div>
+  );
+}

@@ -1,0 +1,253 @@
+import { useEffect, useState } from 'react';
+import { LOSS_IDS, LOSSES, PAPER_COMPARISON, fmt, type LossId } from '../../core/losses/registry';
+import type { ExperimentSnapshot } from '../../core/training/experiment';
+import { trainingActions } from '../../state/trainingActions';
+import { useStudio } from '../../state/store';
+import { BackendBadge } from './BackendBadge';
+import { TrainingCharts } from './TrainingCharts';
+
+function paramText(id: LossId, p: Record<string, unknown>): string {
+  return LOSSES[id].params
+    .map((ps) => {
+      const v = p[ps.name];
+      return `${ps.symbol} ${v === null ? 'none' : Array.isArray(v) ? `[${v.map((x) => fmt(Number(x))).join(', ')}]` : fmt(Number(v))}`;
+    })
+    .join(', ');
+}
+
+function NumberField({ label, value, min, max, step, onChange }: { label: string; value: number; min: number; max: number; step?: number; onChange: (v: number) => void }) {
+  return (
+    <label className="field">
+      {label}{' '}
+      <input type="number" value={value} min={min} max={max} step={step ?? 1} onChange={(e) => onChange(Number(e.currentTarget.value))} />
+    </label>
+  );
+}
+
+function Settings({ running }: { running: boolean }) {
+  const s = useStudio((st) => st.training.settings);
+  const params = useStudio((st) => st.explorer.params);
+  const set = trainingActions.setSettings;
+  return (
+    <section className="panel" aria-labelledby="runs-title">
+      <h2 id="runs-title">Losses to compare</h2>
+      <p className="muted">Each loss trains with its parameters from the loss explorer (the paper&apos;s settings unless you moved a slider).</p>
+      <div className="buttons">
+        <button type="button" disabled={running} onClick={() => set({ losses: [...PAPER_COMPARISON] })}>
+          The paper&apos;s eight
+        </button>
+        <button type="button" disabled={running} onClick={() => set({ losses: [] })}>
+          None
+        </button>
+      </div>
+      <ul className="run-picker">
+        {LOSS_IDS.map((id) => (
+          <li key={id}>
+            <label>
+              <input
+                type="checkbox"
+                disabled={running}
+                checked={s.losses.includes(id)}
+                onChange={(e) => set({ losses: e.currentTarget.checked ? [...s.losses, id] : s.losses.filter((x) => x !== id) })}
+              />
+              <span className="swatch" style={{ background: LOSSES[id].color }} aria-hidden /> {LOSSES[id].label}
+            </label>
+            <span className="muted"> {paramText(id, params[id])}</span>
+          </li>
+        ))}
+      </ul>
+      <h3>Model and protocol</h3>
+      <fieldset className="fields" disabled={running}>
+        <label className="field">
+          input size{' '}
+          <select value={s.inputSize} onChange={(e) => set({ inputSize: Number(e.currentTarget.value) })}>
+            {[32, 64, 128, 256].map((n) => (
+              <option key={n} value={n}>
+                {n}×{n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <NumberField label="U-Net depth" value={s.depth} min={2} max={5} onChange={(v) => set({ depth: v })} />
+        <NumberField label="base filters" value={s.baseFilters} min={4} max={64} onChange={(v) => set({ baseFilters: v })} />
+        <NumberField label="max epochs" value={s.maxEpochs} min={1} max={1000} onChange={(v) => set({ maxEpochs: v })} />
+        <NumberField label="steps per epoch (0: one pass)" value={s.stepsPerEpoch} min={0} max={10000} onChange={(v) => set({ stepsPerEpoch: v })} />
+        <NumberField label="batch size" value={s.batchSize} min={1} max={64} onChange={(v) => set({ batchSize: v })} />
+        <NumberField label="learning rate" value={s.learningRate} min={1e-6} max={10} step={0.001} onChange={(v) => set({ learningRate: v })} />
+        <label className="field">
+          optimizer{' '}
+          <select value={s.optimizer} onChange={(e) => set({ optimizer: e.currentTarget.value as 'sgd' | 'adam' })}>
+            <option value="sgd">SGD (the paper)</option>
+            <option value="adam">Adam</option>
+          </select>
+        </label>
+        <label className="field">
+          order{' '}
+          <select value={s.scheduling} onChange={(e) => set({ scheduling: e.currentTarget.value as 'interleaved' | 'sequential' })}>
+            <option value="interleaved">interleaved (an epoch of each in turn)</option>
+            <option value="sequential">sequential</option>
+          </select>
+        </label>
+        <NumberField label="seed" value={s.seed} min={0} max={2 ** 31 - 1} onChange={(v) => set({ seed: v })} />
+      </fieldset>
+      <p className="muted">
+        The paper&apos;s protocol: SGD, learning rate 0.1, batch 2, learning rate × 0.1 after 10 epochs without validation
+        improvement, early stop after 20, the checkpoint with the lowest validation loss is kept.
+      </p>
+    </section>
+  );
+}
+
+function Progress() {
+  const live = useStudio((s) => s.training.live);
+  const maxEpochs = useStudio((s) => s.training.live?.request.training.maxEpochs ?? 0);
+  const [now, setNow] = useState(() => performance.now());
+  useEffect(() => {
+    if (live?.status !== 'running') return;
+    const t = setInterval(() => setNow(performance.now()), 1000);
+    return () => clearInterval(t);
+  }, [live?.status]);
+  if (!live) return null;
+  const runs = live.request.runs.length;
+  const total = runs * maxEpochs * Math.max(1, live.stepsPerEpoch);
+  const done = live.stepsDone;
+  const elapsed = (now - live.startedAt) / 1000;
+  const eta = done > 0 ? ((total - done) * elapsed) / done : NaN;
+  const pos = live.position;
+  return (
+    <div className="progress-row" aria-live="polite" data-testid="training-progress">
+      <label>
+        {live.status === 'running'
+          ? pos
+            ? `${pos.run}: epoch ${pos.epoch + 1}, step ${((pos.step - 1) % Math.max(1, live.stepsPerEpoch)) + 1} of ${live.stepsPerEpoch}`
+            : 'building the models and compiling the GPU programs…'
+          : `experiment ${live.status}${live.message ? `: ${live.message}` : ''}`}{' '}
+        <progress max={total || 1} value={Math.min(done, total)} />
+      </label>
+      <span className="muted">
+        {' '}
+        {done} of at most {total} steps{Number.isFinite(eta) && live.status === 'running' ? `, about ${formatDuration(eta)} left (early stopping may end it sooner)` : ''}
+      </span>
+    </div>
+  );
+}
+
+function formatDuration(s: number): string {
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
+  return (
+    <table className="data-table" aria-label="Runs">
+      <thead>
+        <tr>
+          <th>loss</th>
+          <th>status</th>
+          <th>epochs</th>
+          <th>best epoch</th>
+          <th>last val. loss</th>
+          <th>last val. DSC</th>
+          <th>test DSC (mean)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {snapshot.runs.map((r) => {
+          const last = r.epochs[r.epochs.length - 1];
+          const dsc = last?.valDsc.filter((v): v is number => v !== null) ?? [];
+          const test = r.test?.flatMap((c) => c.dsc.filter((v) => Number.isFinite(v)));
+          return (
+            <tr key={r.id} data-run={r.id}>
+              <td>
+                <span className="swatch" style={{ background: LOSSES[r.loss].color }} aria-hidden /> {r.label}
+              </td>
+              <td>{r.status}{r.stopReason ? ` (${r.stopReason})` : ''}</td>
+              <td>{r.epochs.length}</td>
+              <td>{r.bestEpoch >= 0 ? r.bestEpoch + 1 : '—'}</td>
+              <td>{last?.valLoss?.toFixed(4) ?? '—'}</td>
+              <td data-testid={`val-dsc-${r.id}`}>{dsc.length ? (dsc.reduce((a, b) => a + b, 0) / dsc.length).toFixed(3) : '—'}</td>
+              <td>{test && test.length ? (test.reduce((a, b) => a + b, 0) / test.length).toFixed(3) : '—'}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function StoredList() {
+  const list = useStudio((s) => s.training.experiments);
+  const viewing = useStudio((s) => s.training.viewing);
+  if (!list.length) return null;
+  return (
+    <section className="panel" aria-labelledby="stored-title">
+      <h2 id="stored-title">Experiments kept in this browser</h2>
+      <ul className="stored" aria-label="Stored experiments">
+        {list.map((e) => (
+          <li key={e.id}>
+            <button type="button" aria-pressed={viewing === e.id} onClick={() => trainingActions.view(viewing === e.id ? null : e.id)}>
+              {e.request.name}
+            </button>{' '}
+            <span className="muted">
+              {new Date(e.request.createdAt).toLocaleString()} · {e.status}
+              {e.snapshot ? ` · ${Math.max(0, ...e.snapshot.runs.map((r) => r.epochs.length))} epochs` : ''}
+            </span>{' '}
+            <button type="button" aria-label={`Delete ${e.request.name}`} onClick={() => trainingActions.remove(e.id)}>
+              delete
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function TrainView() {
+  const live = useStudio((s) => s.training.live);
+  const backendReady = useStudio((s) => s.training.backendStatus === 'ready');
+  const error = useStudio((s) => s.training.error);
+  const hasData = useStudio((s) => s.dataset.status === 'ready' && (s.dataset.summary?.cases ?? 0) > 0);
+  const viewing = useStudio((s) => s.training.experiments.find((e) => e.id === s.training.viewing) ?? null);
+  const running = live?.status === 'running';
+  const shown = viewing?.snapshot ?? live?.snapshot ?? null;
+  return (
+    <div className="train-view">
+      <div className="train-side">
+        <Settings running={running} />
+      </div>
+      <div className="train-main">
+        <section className="panel" aria-labelledby="train-title">
+          <h2 id="train-title">Train and compare</h2>
+          <BackendBadge />
+          <div className="buttons">
+            <button type="button" className="primary" disabled={running || !backendReady || !hasData} onClick={() => trainingActions.start()}>
+              Start training
+            </button>
+            <button type="button" disabled={!running} onClick={() => trainingActions.stop()}>
+              Stop
+            </button>
+            {!hasData && <span className="muted">Load a dataset in the Data view first.</span>}
+          </div>
+          {error && (
+            <p className="bad" role="alert">
+              {error}{' '}
+              <button type="button" onClick={() => trainingActions.dismissError()}>
+                dismiss
+              </button>
+            </p>
+          )}
+          <Progress />
+        </section>
+        {shown && (
+          <section className="panel" aria-labelledby="results-title">
+            <h2 id="results-title">{viewing ? viewing.request.name : live?.request.name}</h2>
+            <TrainingCharts snapshot={shown} />
+            <RunTable snapshot={shown} />
+          </section>
+        )}
+        <StoredList />
+      </div>
+    </div>
+  );
+}

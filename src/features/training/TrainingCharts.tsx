@@ -1,0 +1,74 @@
+import { useMemo } from 'react';
+import type { Data, Layout } from 'plotly.js';
+import { LOSSES } from '../../core/losses/registry';
+import type { ExperimentSnapshot, RunHistory } from '../../core/training/experiment';
+import { Plot } from '../charts/Plot';
+
+type Metric = 'trainLoss' | 'valLoss' | 'valDsc' | 'lr';
+const PANELS: { metric: Metric; title: string }[] = [
+  { metric: 'trainLoss', title: 'training loss' },
+  { metric: 'valLoss', title: 'validation loss' },
+  { metric: 'valDsc', title: 'validation DSC (mean over classes)' },
+  { metric: 'lr', title: 'learning rate' },
+];
+const DASHES = ['solid', 'dash', 'dot', 'dashdot'] as const;
+
+function values(run: RunHistory, metric: Metric): (number | null)[] {
+  return run.epochs.map((e) => {
+    if (metric === 'valDsc') {
+      const d = e.valDsc.filter((v): v is number => v !== null);
+      return d.length ? d.reduce((a, b) => a + b, 0) / d.length : null;
+    }
+    return e[metric];
+  });
+}
+
+/** One chart per metric, one colour per loss (the registry's), one point per epoch. */
+export function TrainingCharts({ snapshot }: { snapshot: ExperimentSnapshot }) {
+  const traces = useMemo(() => {
+    const seen = new Map<string, number>();
+    return PANELS.map(({ metric }) =>
+      snapshot.runs.map((run) => {
+        const k = seen.get(run.loss) ?? 0;
+        if (metric === 'trainLoss') seen.set(run.loss, k + 1);
+        const repeat = metric === 'trainLoss' ? k : [...snapshot.runs].filter((r) => r.loss === run.loss).indexOf(run);
+        return {
+          type: 'scatter',
+          mode: 'lines+markers',
+          name: run.label,
+          x: run.epochs.map((e) => e.epoch + 1), // epochs are counted from 1 on screen
+          y: values(run, metric),
+          line: { color: LOSSES[run.loss].color, dash: DASHES[repeat % DASHES.length] },
+          marker: { size: 5 },
+          meta: { run: run.id, metric },
+        } as Data;
+      }),
+    );
+  }, [snapshot]);
+  const layouts = useMemo(
+    () =>
+      PANELS.map(
+        ({ metric, title }) =>
+          ({
+            height: 240,
+            margin: { l: 52, r: 8, t: 28, b: 36 },
+            title: { text: title, font: { size: 13 } },
+            xaxis: { title: { text: 'epoch' }, rangemode: 'tozero', dtick: 1 },
+            yaxis: metric === 'lr' ? { type: 'log' } : metric === 'valDsc' ? { range: [0, 1] } : {},
+            showlegend: metric === 'trainLoss',
+            legend: { orientation: 'h', y: -0.3 },
+          }) as Partial<Layout>,
+      ),
+    [],
+  );
+  const config = useMemo(() => ({ displaylogo: false, responsive: true }), []);
+  return (
+    <div className="charts-grid">
+      {PANELS.map((p, i) => (
+        <figure key={p.metric} className="chart" data-metric={p.metric} aria-label={p.title}>
+          <Plot data={traces[i] ?? []} layout={layouts[i] ?? {}} config={config} useResizeHandler style={{ width: '100%' }} />
+        </figure>
+      ))}
+    </div>
+  );
+}

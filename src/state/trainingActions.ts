@@ -1,0 +1,158 @@
+/**
+ * Training actions: choose the backend, start and stop experiments, list the stored ones. The
+ * training worker does the work; its events update the store, step updates at most 4 times a
+ * second so the page stays responsive however fast the GPU steps.
+ */
+import { splitCases } from '../core/data/split';
+import { LOSSES } from '../core/losses/registry';
+import type { BackendName } from '../worker/backend';
+import { TrainingClient, type TrainingListener } from '../worker/trainingClient';
+import type { ExperimentRequest } from '../worker/trainingProtocol';
+import { datasetRegistry } from './datasetRegistry';
+import { useStudio } from './store';
+import type { TrainingSettings, TrainingState } from './trainingSlice';
+
+const client = new TrainingClient();
+
+function patch(p: Partial<TrainingState> | ((t: TrainingState) => Partial<TrainingState>)) {
+  useStudio.setState((s) => ({ training: { ...s.training, ...(typeof p === 'function' ? p(s.training) : p) } }));
+}
+
+// Step events are frequent: count them here and flush to the store on a timer.
+let pendingSteps = 0;
+let pendingPosition: { run: string; epoch: number; step: number } | null = null;
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+function flushSteps() {
+  flushTimer = null;
+  const steps = pendingSteps;
+  const position = pendingPosition;
+  pendingSteps = 0;
+  patch((t) => (t.live ? { live: { ...t.live, stepsDone: t.live.stepsDone + steps, lastStepAt: performance.now(), position: position ?? t.live.position } } : {}));
+}
+
+const onEvent: TrainingListener = (e) => {
+  switch (e.type) {
+    case 'ready':
+      patch({ backend: e.backend, backendStatus: 'ready', backendMessage: null, skipped: e.skipped });
+      client.list();
+      return;
+    case 'backendFailed':
+      patch({ backend: null, backendStatus: 'failed', backendMessage: e.message });
+      return;
+    case 'started':
+      patch((t) => (t.live ? { live: { ...t.live, snapshot: e.snapshot, stepsPerEpoch: e.stepsPerEpoch, startedAt: performance.now() } } : {}));
+      return;
+    case 'experiment':
+      if (e.event.type === 'step') {
+        pendingSteps++;
+        pendingPosition = { run: e.event.run, epoch: e.event.epoch, step: e.event.step };
+        flushTimer ??= setTimeout(flushSteps, 250);
+      }
+      return;
+    case 'snapshot':
+      patch((t) => (t.live && t.live.request.id === e.id ? { live: { ...t.live, snapshot: e.snapshot } } : {}));
+      return;
+    case 'ended':
+      if (flushTimer) clearTimeout(flushTimer);
+      flushSteps();
+      patch((t) => ({
+        live: t.live && t.live.request.id === e.id ? { ...t.live, status: e.status, snapshot: e.snapshot ?? t.live.snapshot, ...(e.message ? { message: e.message } : {}) } : t.live,
+        error: e.status === 'failed' ? (e.message ?? 'training failed') : t.error,
+      }));
+      client.list();
+      return;
+    case 'experiments':
+      patch({ experiments: e.list });
+      return;
+    case 'error':
+      patch({ error: e.message });
+      return;
+    case 'crashed':
+      // The worker is gone: what the page received so far stays; the backend must start again.
+      patch((t) => ({
+        error: e.message,
+        backendStatus: 'failed',
+        backendMessage: e.message,
+        live: t.live && t.live.status === 'running' ? { ...t.live, status: 'failed', message: e.message } : t.live,
+      }));
+      return;
+  }
+};
+client.on(onEvent);
+
+function newId(): string {
+  return `exp-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.floor(Math.random() * 1e6)}`;
+}
+
+export const trainingActions = {
+  initBackend(forced: BackendName | 'auto' = useStudio.getState().training.forced) {
+    patch({ forced, backendStatus: 'starting', backendMessage: null, backend: null });
+    client.init(forced);
+  },
+  setSettings(s: Partial<TrainingSettings>) {
+    patch((t) => ({ settings: { ...t.settings, ...s } }));
+  },
+  /** Starts an experiment on the current dataset with the ticked losses at the explorer's parameters. */
+  start() {
+    const state = useStudio.getState();
+    const { settings } = state.training;
+    const cases = datasetRegistry.cases();
+    const mapping = state.dataset.mapping;
+    if (!cases.length || !mapping) {
+      patch({ error: 'Load a dataset first (the Data view), or the synthetic demo.' });
+      return;
+    }
+    if (!settings.losses.length) {
+      patch({ error: 'Tick at least one loss to train.' });
+      return;
+    }
+    const split = splitCases(cases, state.dataset.splitSeed);
+    const channels = Math.min(3, cases[0]?.image.channels === 2 || cases[0]?.image.channels === 4 ? cases[0].image.channels - 1 : (cases[0]?.image.channels ?? 1));
+    const request: ExperimentRequest = {
+      id: newId(),
+      name: `${settings.losses.map((id) => LOSSES[id].short).join(' · ')} on ${state.dataset.pairing?.layout ?? 'data'}`,
+      createdAt: new Date().toISOString(),
+      runs: settings.losses.map((loss) => ({ loss, params: { ...state.explorer.params[loss] } })),
+      training: {
+        maxEpochs: settings.maxEpochs,
+        stepsPerEpoch: settings.stepsPerEpoch > 0 ? settings.stepsPerEpoch : null,
+        batchSize: settings.batchSize,
+        learningRate: settings.learningRate,
+        optimizer: settings.optimizer,
+        seed: settings.seed,
+      },
+      model: { inputHeight: settings.inputSize, inputWidth: settings.inputSize, depth: settings.depth, baseFilters: settings.baseFilters, seed: settings.seed },
+      scheduling: settings.scheduling,
+      interleave: 'epoch',
+      split,
+      dataset: {
+        origin: state.dataset.origin ?? 'files',
+        description: state.dataset.pairing?.layout ?? '',
+        numClasses: mapping.numClasses,
+        channels,
+        caseIds: cases.map((c) => c.id),
+      },
+    };
+    patch({
+      error: null,
+      viewing: null,
+      live: { request, snapshot: null, status: 'running', stepsPerEpoch: 0, startedAt: performance.now(), stepsDone: 0, lastStepAt: performance.now(), position: null },
+    });
+    client.start(request, cases);
+  },
+  stop() {
+    client.stop();
+  },
+  refresh() {
+    client.list();
+  },
+  remove(id: string) {
+    client.remove(id);
+  },
+  view(id: string | null) {
+    patch({ viewing: id });
+  },
+  dismissError() {
+    patch({ error: null });
+  },
+};
