@@ -21,7 +21,7 @@ export default defineConfig({
   build: {
     chunkSizeWarningLimit: 4096,
     rolldownOptions: {
-      input: { main: 'index.html', selfcheck: 'selfcheck.html' },
+      input: { main: 'index.html', selfcheck: 'selfcheck.html', bench: 'bench.html' },
     },
   },
   test: {

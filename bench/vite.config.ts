@@ -8,6 +8,6 @@ export default defineConfig({
     outDir: 'bench/.out',
     emptyOutDir: true,
     target: 'node20',
-    rolldownOptions: { input: { io: 'bench/io.ts' }, output: { format: 'es', entryFileNames: '[name].mjs' } },
+    rolldownOptions: { input: { io: 'bench/io.ts', training: 'bench/training.ts' }, output: { format: 'es', entryFileNames: '[name].mjs' } },
   },
 });

@@ -69,3 +69,52 @@ test('two losses train on WebGPU in a worker; the page stays usable; a reload ke
   }
   expect(errors).toEqual([]);
 });
+
+test('a finished run: download its model and run it on the dataset; export, delete and import the experiment', async ({ page }, info) => {
+  test.setTimeout(420_000);
+  await page.goto('/#/train');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu', { timeout: 90_000 });
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeEnabled({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'None' }).click();
+  await page.getByRole('checkbox', { name: 'Dice', exact: true }).check();
+  await page.getByRole('combobox', { name: 'input size' }).selectOption('32');
+  await page.getByRole('spinbutton', { name: 'U-Net depth' }).fill('2');
+  await page.getByRole('spinbutton', { name: 'base filters' }).fill('4');
+  await page.getByRole('spinbutton', { name: 'max epochs' }).fill('1');
+  await page.getByRole('spinbutton', { name: 'steps per epoch (0: one pass)' }).fill('1');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('training-progress')).toContainText('experiment finished', { timeout: 300_000 });
+  const stored = page.getByRole('list', { name: 'Stored experiments' });
+  const modelButton = stored.getByRole('button', { name: /Download the dice model/ }).first();
+  await expect(modelButton).toBeVisible({ timeout: 30_000 });
+
+  // Download model.json and its weights, then run that model on the demo dataset.
+  const saved: string[] = [];
+  const done = new Promise<void>((resolve) => {
+    page.on('download', async (d) => {
+      const path = info.outputPath(d.suggestedFilename());
+      await d.saveAs(path);
+      saved.push(path);
+      if (saved.length === 2) resolve();
+    });
+  });
+  await modelButton.click();
+  await done;
+  expect(saved.map((p) => p.split('/').pop()).sort()).toEqual([expect.stringMatching(/dice\.json$/), expect.stringMatching(/dice\.weights\.bin$/)]);
+  await page.getByLabel('Run a saved model on this dataset (model.json + weights)…').setInputFiles(saved);
+  await expect(page.getByRole('heading', { name: /mean DSC \d\.\d{3} over 24 cases/ })).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByRole('table', { name: 'Inference results' }).locator('tbody tr')).toHaveCount(24);
+
+  // Export the experiment, delete it, import the file: it is back, with its model.
+  const name = (await stored.locator('li').first().getByRole('button').first().textContent()) ?? '';
+  const exported = page.waitForEvent('download');
+  await stored.getByRole('button', { name: `Export ${name}` }).first().click();
+  const file = info.outputPath('experiment.json');
+  await (await exported).saveAs(file);
+  const before = await stored.locator('li').count();
+  await stored.getByRole('button', { name: `Delete ${name}` }).first().click();
+  await expect(stored.locator('li')).toHaveCount(before - 1);
+  await page.getByLabel('Import an experiment file…').setInputFiles(file);
+  await expect(stored.locator('li')).toHaveCount(before);
+  await expect(stored.getByRole('button', { name: /Download the dice model/ }).first()).toBeVisible();
+});

@@ -7,7 +7,8 @@ import { splitCases } from '../core/data/split';
 import { LOSSES } from '../core/losses/registry';
 import type { BackendName } from '../worker/backend';
 import { TrainingClient, type TrainingListener } from '../worker/trainingClient';
-import type { ExperimentRequest } from '../worker/trainingProtocol';
+import type { ExperimentFile, ExperimentRequest } from '../worker/trainingProtocol';
+import { experimentFromJson, experimentToJson, modelFromFiles, modelToFiles } from '../core/io/modelFiles';
 import { datasetRegistry } from './datasetRegistry';
 import { useStudio } from './store';
 import type { TrainingSettings, TrainingState } from './trainingSlice';
@@ -64,6 +65,18 @@ const onEvent: TrainingListener = (e) => {
     case 'experiments':
       patch({ experiments: e.list });
       return;
+    case 'experimentFile':
+      download(`${e.file.record.id}.experiment.json`, new Blob([experimentToJson(e.file)], { type: 'application/json' }));
+      return;
+    case 'modelFiles': {
+      const f = modelToFiles(e.name, e.model);
+      download(f.jsonName, new Blob([f.json], { type: 'application/json' }));
+      download(f.weightsName, new Blob([f.weights], { type: 'application/octet-stream' }));
+      return;
+    }
+    case 'inference':
+      patch({ inference: { name: e.name, status: 'done', perCase: e.perCase } });
+      return;
     case 'error':
       patch({ error: e.message });
       return;
@@ -79,6 +92,17 @@ const onEvent: TrainingListener = (e) => {
   }
 };
 client.on(onEvent);
+
+function download(name: string, blob: Blob) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 function newId(): string {
   return `exp-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.floor(Math.random() * 1e6)}`;
@@ -154,5 +178,36 @@ export const trainingActions = {
   },
   dismissError() {
     patch({ error: null });
+  },
+  exportExperiment(id: string) {
+    client.exportExperiment(id);
+  },
+  async importExperiment(file: File) {
+    try {
+      const parsed = experimentFromJson(await file.text()) as ExperimentFile;
+      client.importExperiment(parsed);
+    } catch (e) {
+      patch({ error: `${file.name}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  },
+  exportModel(id: string, run: string) {
+    client.exportModel(id, run);
+  },
+  /** Runs a model chosen as files (model.json + weights) on every case of the current dataset. */
+  async inferWithFiles(files: File[]) {
+    const json = files.find((f) => f.name.endsWith('.json'));
+    const state = useStudio.getState();
+    const mapping = state.dataset.mapping;
+    try {
+      if (!json) throw new Error('choose the model.json file together with its weights file(s)');
+      if (!mapping || !datasetRegistry.cases().length) throw new Error('load a dataset first');
+      const weights = new Map<string, ArrayBuffer>();
+      for (const f of files) if (f !== json) weights.set(f.name, await f.arrayBuffer());
+      const model = modelFromFiles(await json.text(), weights);
+      patch({ inference: { name: json.name, status: 'running', perCase: [] }, error: null });
+      client.infer(model, json.name, datasetRegistry.cases(), mapping.numClasses);
+    } catch (e) {
+      patch({ error: `${json?.name ?? 'model'}: ${e instanceof Error ? e.message : String(e)}`, inference: null });
+    }
   },
 };

@@ -45,6 +45,8 @@ export interface TrainingState {
   experiments: StoredExperiment[];
   /** Id of the stored experiment shown instead of the live one. */
   viewing: string | null;
+  /** Per-case results of a model loaded from files and run on the current dataset. */
+  inference: { name: string; status: 'running' | 'done'; perCase: { id: string; dsc: number[] }[] } | null;
   error: string | null;
 }
 
@@ -77,6 +79,7 @@ export function initialTraining(): TrainingState {
     live: null,
     experiments: [],
     viewing: null,
+    inference: null,
     error: null,
   };
 }

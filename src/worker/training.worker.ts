@@ -7,10 +7,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Case } from '../core/data/types';
 import { buildUNet } from '../core/model';
-import { Experiment, type ExperimentSnapshot } from '../core/training/experiment';
+import { createLoss } from '../core/losses';
+import { trainingConfig } from '../core/training/config';
+import { Experiment, testMetrics, type ExperimentSnapshot } from '../core/training/experiment';
+import { prepareSamples } from '../core/training/samples';
+import { modelGeometry, Trainer } from '../core/training/trainer';
 import { chooseBackend, switchBackend, BACKEND_ORDER, type BackendName } from './backend';
 import { ExperimentStore } from './experimentStore';
-import type { ExperimentRequest, ExperimentStatus, StoredExperiment, TrainingCommand, TrainingEvent } from './trainingProtocol';
+import type { ExperimentFile, ExperimentRequest, ExperimentStatus, ModelFiles, StoredExperiment, TrainingCommand, TrainingEvent } from './trainingProtocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (e: TrainingEvent) => scope.postMessage(e);
@@ -126,6 +130,28 @@ async function start(request: ExperimentRequest, cases: Case[]) {
   experiment = null;
 }
 
+/**
+ * Inference with a model loaded from files: every case's whole image (sliding window where the
+ * image is larger than the model input), argmax, and per-case metrics against its labels.
+ */
+async function infer(files: ModelFiles, cases: Case[], numClasses: number) {
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: files.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs: files.weightSpecs as tf.io.WeightsManifestEntry[], weightData: files.weightData }),
+  );
+  const g = modelGeometry(model);
+  if (g.classes !== numClasses) {
+    model.dispose();
+    throw new Error(`the model predicts ${g.classes} classes but the dataset has ${numClasses}`);
+  }
+  const samples = prepareSamples(cases, { inputWidth: g.width, inputHeight: g.height, channels: g.channels, slices: 'all', keepOriginal: true });
+  const trainer = new Trainer(model, createLoss('crossEntropy'), { train: samples, validation: [] }, trainingConfig({ augmentation: null }));
+  try {
+    return await testMetrics(trainer, samples, numClasses);
+  } finally {
+    trainer.dispose({ model: true });
+  }
+}
+
 /** Settles when the backend chosen by the last 'init' is in place; 'start' waits for it. */
 let backendReady: Promise<void> = Promise.resolve();
 
@@ -164,6 +190,42 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         post({ type: 'experiments', list: s ? await s.list() : [] });
         return;
       }
+      case 'exportExperiment': {
+        const s = await store();
+        const record = await s?.get(cmd.id);
+        if (!s || !record) throw new Error(`experiment ${cmd.id} is not stored in this browser`);
+        const weights: ExperimentFile['weights'] = {};
+        for (const run of record.savedWeights) {
+          const w = await s.getWeights(cmd.id, run);
+          if (w) weights[run] = w;
+        }
+        post({ type: 'experimentFile', file: { format: 'segmentation-studio-experiment', version: 1, record, weights } });
+        return;
+      }
+      case 'importExperiment': {
+        const s = await store();
+        if (!s) throw new Error('experiments cannot be stored in this browser');
+        const f = cmd.file;
+        if (f.format !== 'segmentation-studio-experiment' || f.version !== 1 || !f.record?.id || !f.record.request) {
+          throw new Error('not an experiment file of the segmentation studio (format and version 1 expected)');
+        }
+        const record: StoredExperiment = { ...f.record, status: f.record.status === 'running' ? 'interrupted' : f.record.status, savedWeights: Object.keys(f.weights ?? {}) };
+        await s.save(record);
+        for (const [run, w] of Object.entries(f.weights ?? {})) await s.saveWeights(record.id, run, w);
+        post({ type: 'experiments', list: await s.list() });
+        return;
+      }
+      case 'exportModel': {
+        const s = await store();
+        const w = await s?.getWeights(cmd.id, cmd.run);
+        if (!w) throw new Error(`no stored weights for run ${cmd.run} of experiment ${cmd.id} (a run keeps its weights when it ends)`);
+        post({ type: 'modelFiles', name: `${cmd.id}-${cmd.run}`, model: w });
+        return;
+      }
+      case 'infer':
+        await backendReady;
+        post({ type: 'inference', name: cmd.name, perCase: await infer(cmd.model, cmd.cases, cmd.numClasses) });
+        return;
       case 'remove': {
         const s = await store();
         await s?.remove(cmd.id);

@@ -5,7 +5,7 @@
  */
 import type { Case } from '../core/data/types';
 import type { BackendName } from './backend';
-import type { ExperimentRequest, TrainingCommand, TrainingEvent } from './trainingProtocol';
+import type { ExperimentFile, ExperimentRequest, ModelFiles, TrainingCommand, TrainingEvent } from './trainingProtocol';
 
 export type TrainingListener = (e: TrainingEvent | { type: 'crashed'; message: string }) => void;
 
@@ -63,6 +63,22 @@ export class TrainingClient {
 
   remove(id: string) {
     this.send({ type: 'remove', id });
+  }
+
+  exportExperiment(id: string) {
+    this.send({ type: 'exportExperiment', id });
+  }
+
+  importExperiment(file: ExperimentFile) {
+    this.send({ type: 'importExperiment', file });
+  }
+
+  exportModel(id: string, run: string) {
+    this.send({ type: 'exportModel', id, run });
+  }
+
+  infer(model: ModelFiles, name: string, cases: Case[], numClasses: number) {
+    this.send({ type: 'infer', model, name, cases, numClasses });
   }
 
   dispose() {

@@ -35,8 +35,32 @@ export interface StoredExperiment {
   savedWeights: string[];
 }
 
+/** tfjs model artifacts as plain data: what model.json and its weights file hold. */
+export interface ModelFiles {
+  modelTopology: unknown;
+  weightSpecs: unknown;
+  weightData: ArrayBuffer;
+}
+
+/** An experiment as a file: its record and the best weights of every run that finished. */
+export interface ExperimentFile {
+  format: 'segmentation-studio-experiment';
+  version: 1;
+  record: StoredExperiment;
+  weights: Record<string, ModelFiles>;
+}
+
+export interface InferenceCaseResult {
+  id: string;
+  dsc: number[];
+}
+
 export type TrainingCommand =
   | { type: 'init'; backend: BackendName | 'auto' }
+  | { type: 'exportExperiment'; id: string }
+  | { type: 'importExperiment'; file: ExperimentFile }
+  | { type: 'exportModel'; id: string; run: string }
+  | { type: 'infer'; model: ModelFiles; name: string; cases: Case[]; numClasses: number }
   | { type: 'start'; request: ExperimentRequest; cases: Case[] }
   | { type: 'stop' }
   | { type: 'list' }
@@ -50,4 +74,7 @@ export type TrainingEvent =
   | { type: 'snapshot'; id: string; snapshot: ExperimentSnapshot }
   | { type: 'ended'; id: string; status: ExperimentStatus; message?: string; snapshot: ExperimentSnapshot | null }
   | { type: 'experiments'; list: StoredExperiment[] }
+  | { type: 'experimentFile'; file: ExperimentFile }
+  | { type: 'modelFiles'; name: string; model: ModelFiles }
+  | { type: 'inference'; name: string; perCase: { id: string; dsc: number[]; iou: number[]; precision: number[]; recall: number[] }[] }
   | { type: 'error'; message: string };

@@ -179,10 +179,38 @@ function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
 function StoredList() {
   const list = useStudio((s) => s.training.experiments);
   const viewing = useStudio((s) => s.training.viewing);
-  if (!list.length) return null;
   return (
     <section className="panel" aria-labelledby="stored-title">
       <h2 id="stored-title">Experiments kept in this browser</h2>
+      <div className="buttons">
+        <label className="file-button">
+          Import an experiment file…
+          <input
+            type="file"
+            accept=".json,application/json"
+            onChange={(e) => {
+              const f = e.currentTarget.files?.[0];
+              e.currentTarget.value = '';
+              if (f) void trainingActions.importExperiment(f);
+            }}
+          />
+        </label>
+        <label className="file-button">
+          Run a saved model on this dataset (model.json + weights)…
+          <input
+            type="file"
+            multiple
+            accept=".json,.bin"
+            onChange={(e) => {
+              const fs = Array.from(e.currentTarget.files ?? []);
+              e.currentTarget.value = '';
+              if (fs.length) void trainingActions.inferWithFiles(fs);
+            }}
+          />
+        </label>
+      </div>
+      <Inference />
+      {list.length === 0 && <p className="muted">None yet: experiments are kept here after each epoch.</p>}
       <ul className="stored" aria-label="Stored experiments">
         {list.map((e) => (
           <li key={e.id}>
@@ -193,6 +221,14 @@ function StoredList() {
               {new Date(e.request.createdAt).toLocaleString()} · {e.status}
               {e.snapshot ? ` · ${Math.max(0, ...e.snapshot.runs.map((r) => r.epochs.length))} epochs` : ''}
             </span>{' '}
+            <button type="button" aria-label={`Export ${e.request.name}`} onClick={() => trainingActions.exportExperiment(e.id)}>
+              export
+            </button>{' '}
+            {e.savedWeights.map((run) => (
+              <button key={run} type="button" aria-label={`Download the ${run} model of ${e.request.name}`} onClick={() => trainingActions.exportModel(e.id, run)}>
+                model: {run}
+              </button>
+            ))}{' '}
             <button type="button" aria-label={`Delete ${e.request.name}`} onClick={() => trainingActions.remove(e.id)}>
               delete
             </button>
@@ -200,6 +236,39 @@ function StoredList() {
         ))}
       </ul>
     </section>
+  );
+}
+
+function Inference() {
+  const inf = useStudio((s) => s.training.inference);
+  if (!inf) return null;
+  const all = inf.perCase.flatMap((c) => c.dsc.filter((v) => Number.isFinite(v)));
+  return (
+    <div className="inference" aria-live="polite">
+      <h3>
+        {inf.name}: {inf.status === 'running' ? 'predicting…' : `mean DSC ${all.length ? (all.reduce((a, b) => a + b, 0) / all.length).toFixed(3) : '—'} over ${inf.perCase.length} cases`}
+      </h3>
+      {inf.status === 'done' && (
+        <div className="scroll-table short">
+          <table className="data-table" aria-label="Inference results">
+            <thead>
+              <tr>
+                <th>case</th>
+                <th>DSC per class</th>
+              </tr>
+            </thead>
+            <tbody>
+              {inf.perCase.map((c) => (
+                <tr key={c.id}>
+                  <td>{c.id}</td>
+                  <td>{c.dsc.map((v) => (Number.isFinite(v) ? v.toFixed(3) : '—')).join(' · ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
   );
 }
 

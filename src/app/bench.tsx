@@ -1,0 +1,166 @@
+/**
+ * Training benchmark page (bench.html), opened by `npm run bench` (bench/training.ts) once per
+ * backend. The query string picks the backend and the sizes (see {@link requestFromQuery});
+ * a worker (worker/bench.worker.ts) trains and times, and the finished state is published as
+ * window.__bench for the driver to read. Progress lines also go to the console.
+ */
+import { StrictMode, useEffect, useRef, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import type { BackendName } from '../worker/backend';
+import type { BenchEvent, BenchRequest, BenchResult } from '../worker/bench.worker';
+import './styles.css';
+
+export interface BenchState {
+  status: 'running' | 'done' | 'unavailable' | 'error';
+  message: string;
+  request: BenchRequest;
+  result?: BenchResult;
+}
+
+declare global {
+  interface Window {
+    /** The finished benchmark, read by bench/training.ts. */
+    __bench?: BenchState;
+  }
+}
+
+const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
+
+function int(q: URLSearchParams, name: string, fallback: number): number {
+  const v = Number(q.get(name));
+  return q.has(name) && Number.isInteger(v) && v > 0 ? v : fallback;
+}
+
+/**
+ * ?backend=webgpu|webgl|cpu &size=32 &depth=2 &filters=4 &batch=2 &warmup=4 &steps=200
+ * &losses=all|paper|none &rounds=5 &perRound=5
+ */
+function requestFromQuery(search: string): BenchRequest {
+  const q = new URLSearchParams(search);
+  const backend = (BACKENDS as readonly string[]).includes(q.get('backend') ?? '') ? (q.get('backend') as BackendName) : 'webgpu';
+  const losses = q.get('losses');
+  return {
+    backend,
+    size: int(q, 'size', 32),
+    depth: int(q, 'depth', 2),
+    baseFilters: int(q, 'filters', 4),
+    batchSize: int(q, 'batch', 2),
+    warmupSteps: int(q, 'warmup', 4),
+    memorySteps: Math.max(3, int(q, 'steps', 200)),
+    losses: losses === 'paper' || losses === 'none' ? losses : 'all',
+    rounds: int(q, 'rounds', 5),
+    perRound: int(q, 'perRound', 5),
+  };
+}
+
+function BenchPage() {
+  const [state, setState] = useState<BenchState>(() => ({ status: 'running', message: 'Starting…', request: requestFromQuery(location.search) }));
+  const started = useRef(false);
+
+  useEffect(() => {
+    if (started.current) return; // React StrictMode runs effects twice in development.
+    started.current = true;
+    const worker = new Worker(new URL('../worker/bench.worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (ev: MessageEvent<BenchEvent>) => {
+      const e = ev.data;
+      if (e.type === 'progress') console.log(`[bench] ${e.message}`);
+      setState((s) => {
+        switch (e.type) {
+          case 'progress':
+            return { ...s, message: e.message };
+          case 'result':
+            return { ...s, status: 'done', message: 'Done.', result: e.result };
+          case 'unavailable':
+            return { ...s, status: 'unavailable', message: `${e.backend} is unavailable: ${e.reason}` };
+          case 'error':
+            return { ...s, status: 'error', message: e.message };
+        }
+      });
+    };
+    worker.onerror = (ev) => setState((s) => ({ ...s, status: 'error', message: `The worker failed: ${ev.message}` }));
+    worker.postMessage(state.request);
+  }, [state.request]);
+
+  useEffect(() => {
+    if (state.status !== 'running') window.__bench = state;
+  }, [state]);
+
+  const r = state.result;
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>Segmentation Studio</h1>
+        <nav className="app-nav" aria-label="Studio">
+          <a href="./">Loss explorer</a>
+          <a href="./selfcheck.html">Backend self-check</a>
+        </nav>
+      </header>
+      <div className="page">
+        <p>
+          Training benchmark on <b>{state.request.backend}</b>: U-Net {state.request.size}×{state.request.size}, depth{' '}
+          {state.request.depth}, {state.request.baseFilters} base filters, batch {state.request.batchSize}.
+        </p>
+        <p role="status" data-testid="bench-status" data-status={state.status} className={state.status === 'error' ? 'bad' : undefined}>
+          {state.message}
+        </p>
+        {r && (
+          <>
+            <p>
+              Adapter: {r.backend.adapter || '—'}
+              {r.backend.software ? ' (software adapter: no GPU speed-up)' : ''}. First step {r.firstStepSeconds.toFixed(2)} s;{' '}
+              {r.stepsPerSecond.toFixed(2)} steps/s over {r.timedSteps} steps.
+            </p>
+            <table className="selfcheck" aria-label="Memory">
+              <thead>
+                <tr>
+                  <th>after step</th>
+                  <th>tensors</th>
+                  <th>bytes</th>
+                  <th>bytes in GPU</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.memory.map((m) => (
+                  <tr key={m.step}>
+                    <td>{m.step}</td>
+                    <td>{m.numTensors}</td>
+                    <td>{m.numBytes}</td>
+                    <td>{m.numBytesInGPU ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {r.lossTimings.length > 0 && (
+              <table className="selfcheck" aria-label="Step time per loss">
+                <thead>
+                  <tr>
+                    <th>loss</th>
+                    <th>step ms (median)</th>
+                    <th>÷ cross-entropy</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.lossTimings.map((t) => (
+                    <tr key={t.loss}>
+                      <td>{t.loss}</td>
+                      <td>{t.medianMs.toFixed(1)}</td>
+                      <td>{(t.medianMs / (r.lossTimings.find((c) => c.loss === 'crossEntropy')?.medianMs ?? NaN)).toFixed(3)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
+const root = document.getElementById('root');
+if (!root) throw new Error('bench.html has no #root element');
+createRoot(root).render(
+  <StrictMode>
+    <BenchPage />
+  </StrictMode>,
+);
