@@ -5,6 +5,7 @@
  */
 import { splitCases } from '../core/data/split';
 import { LOSSES } from '../core/losses/registry';
+import { gammaSweepRuns } from '../core/training/experiment';
 import type { BackendName } from '../worker/backend';
 import { TrainingClient, type TrainingListener } from '../worker/trainingClient';
 import type { ExperimentFile, ExperimentRequest } from '../worker/trainingProtocol';
@@ -130,13 +131,21 @@ export const trainingActions = {
       patch({ error: 'Tick at least one loss to train.' });
       return;
     }
+    const unified = settings.losses.filter((id) => id === 'symmetricUnifiedFocal' || id === 'asymmetricUnifiedFocal');
+    if (settings.gammaSweep && !unified.length) {
+      patch({ error: 'The γ sweep needs a unified focal loss (symmetric or asymmetric) ticked.' });
+      return;
+    }
+    const runs = settings.gammaSweep
+      ? gammaSweepRuns(unified)
+      : settings.losses.map((loss) => ({ loss, params: { ...state.explorer.params[loss] } }));
     const split = splitCases(cases, state.dataset.splitSeed);
     const channels = Math.min(3, cases[0]?.image.channels === 2 || cases[0]?.image.channels === 4 ? cases[0].image.channels - 1 : (cases[0]?.image.channels ?? 1));
     const request: ExperimentRequest = {
       id: newId(),
-      name: `${settings.losses.map((id) => LOSSES[id].short).join(' · ')} on ${state.dataset.pairing?.layout ?? 'data'}`,
+      name: `${settings.gammaSweep ? `γ sweep of ${unified.map((id) => LOSSES[id].short).join(' · ')}` : settings.losses.map((id) => LOSSES[id].short).join(' · ')} on ${state.dataset.pairing?.layout ?? 'data'}`,
       createdAt: new Date().toISOString(),
-      runs: settings.losses.map((loss) => ({ loss, params: { ...state.explorer.params[loss] } })),
+      runs,
       training: {
         maxEpochs: settings.maxEpochs,
         stepsPerEpoch: settings.stepsPerEpoch > 0 ? settings.stepsPerEpoch : null,

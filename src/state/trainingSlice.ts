@@ -7,6 +7,8 @@ import type { ExperimentRequest, ExperimentStatus, StoredExperiment } from '../w
 
 export interface TrainingSettings {
   losses: LossId[];
+  /** The paper's Figure 3: each ticked unified loss at γ = 0.1 … 0.9 instead of one run per loss. */
+  gammaSweep: boolean;
   inputSize: number;
   depth: number;
   baseFilters: number;
@@ -56,6 +58,7 @@ export interface TrainingSlice {
 
 export const DEFAULT_SETTINGS: TrainingSettings = {
   losses: [...PAPER_COMPARISON],
+  gammaSweep: false,
   inputSize: 64,
   depth: 3,
   baseFilters: 8,

@@ -155,13 +155,25 @@ async function infer(files: ModelFiles, cases: Case[], numClasses: number) {
 /** Settles when the backend chosen by the last 'init' is in place; 'start' waits for it. */
 let backendReady: Promise<void> = Promise.resolve();
 
+/** A lost WebGPU device (driver reset, GPU removed) ends the run with a message; results are kept. */
+function watchDevice(): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  void device?.lost.then((info) => {
+    if (info.reason === 'destroyed') return;
+    post({ type: 'error', message: `The GPU device was lost (${info.message || info.reason}): training stops; the finished epochs are kept. Reload to start the GPU again.` });
+    experiment?.stop();
+  });
+}
+
 async function init(backend: BackendName | 'auto'): Promise<void> {
   try {
     if (backend === 'auto') {
       const { info, skipped } = await chooseBackend(BACKEND_ORDER);
+      if (info.name === 'webgpu') watchDevice();
       post({ type: 'ready', backend: info, skipped });
     } else {
       const r = await switchBackend(backend);
+      if (r.ok && r.info.name === 'webgpu') watchDevice();
       if (r.ok) post({ type: 'ready', backend: r.info, skipped: [] });
       else post({ type: 'backendFailed', message: `${r.name}: ${r.reason}` });
     }

@@ -56,6 +56,10 @@ function Settings({ running }: { running: boolean }) {
           </li>
         ))}
       </ul>
+      <label className="toggle">
+        <input type="checkbox" disabled={running} checked={s.gammaSweep} onChange={(e) => set({ gammaSweep: e.currentTarget.checked })} /> γ sweep (the
+        paper&apos;s Figure 3): each ticked unified loss at γ = 0.1 … 0.9, λ = 0.5, δ = 0.6
+      </label>
       <h3>Model and protocol</h3>
       <fieldset className="fields" disabled={running}>
         <label className="field">
