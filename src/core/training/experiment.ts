@@ -15,6 +15,14 @@
  * Progress is reported through `onEvent` (see {@link ExperimentEvent}); {@link Experiment.stop}
  * ends the experiment after the step in progress and keeps everything recorded so far.
  *
+ * Resuming (checkpoint.ts): {@link Experiment.checkpoint} gives the whole state as plain,
+ * structured-cloneable data (the history snapshot and every run's {@link TrainerCheckpoint});
+ * {@link Experiment.resume} builds the same experiment again and puts that state back, so that
+ * run() continues where the checkpoint was taken, bit for bit as the uninterrupted experiment
+ * would have, and skips the runs that were done. `onEpochCheckpoint` hands the caller such a
+ * checkpoint, taken right after every epoch of every run, and training waits until the caller
+ * has kept it: after a reload at most the epochs in progress are lost.
+ *
  * Test metrics are per case (core/metrics, hard argmax, per foreground class): all slices of a
  * volume are scored together as one 3D label map; an image that was resampled to fit the model
  * is scored at its original size (probabilities resampled bilinearly, then argmax); padding is
@@ -28,6 +36,7 @@ import { createLoss, LOSSES, PAPER_COMPARISON, paperParams, resolveParams, type 
 import { argmaxLabels, caseMetrics } from '../metrics';
 import { trainingConfig, validateTrainingConfig, type TrainingConfig } from './config';
 import { prepareSamples, type PreparedSample, type SampleOptions } from './samples';
+import { CHECKPOINT_VERSION, CheckpointMismatchError, differences, type TrainerCheckpoint } from './checkpoint';
 import { modelGeometry, Trainer, type EpochSummary, type Prediction, type PredictOptions, type StopReason } from './trainer';
 import type { Sample2D } from '../data/types';
 
@@ -103,6 +112,16 @@ export interface ExperimentOptions {
    * Default: a zero-delay timer.
    */
   yieldToEventLoop?: () => Promise<void>;
+  /**
+   * Called after every epoch of every run (after the 'epoch' event, and after 'runDone' and
+   * 'testResults' when that epoch ended the run) with a checkpoint of the whole experiment as it
+   * is at that moment; training waits until the returned promise settles, so the caller can
+   * keep it (IndexedDB) before anything changes. A throw or rejection ends run() with that
+   * error. Runs that did not change since the previous checkpoint hand out the same
+   * TrainerCheckpoint object again (compare `runs[id]` by identity to write only what changed);
+   * treat checkpoints as read-only and do not transfer their buffers.
+   */
+  onEpochCheckpoint?: (checkpoint: ExperimentCheckpoint) => void | Promise<void>;
 }
 
 /** One epoch of a run's history (non-finite numbers as null). */
@@ -144,6 +163,20 @@ export interface ExperimentSnapshot {
   samples: { train: number; validation: number; test: number };
   stopped: boolean;
   runs: RunHistory[];
+}
+
+/**
+ * Everything needed to resume an experiment (see the file header): plain, structured-cloneable
+ * data (Float32Arrays, NaN and ±∞ inside the trainer checkpoints: not JSON).
+ */
+export interface ExperimentCheckpoint {
+  version: 1;
+  /** The history (as {@link Experiment.snapshot}). */
+  snapshot: ExperimentSnapshot;
+  /** Every run's trainer, by run id. */
+  runs: Record<string, TrainerCheckpoint>;
+  /** The run that interleaved scheduling advances next; null when every run is done. */
+  next: string | null;
 }
 
 /** The paper's eight configurations, in its order, with its parameters. */
@@ -194,7 +227,33 @@ export class Experiment {
   private readonly input: { width: number; height: number; channels: number };
   private stopRequested = false;
   private started = false;
+  private running = false;
   private disposed = false;
+  /** Index of the run that interleaved scheduling advances next. */
+  private cursor = 0;
+  /** Inside run(), at a point where a checkpoint matches the state (after an epoch). */
+  private atCheckpoint = false;
+  /** The last checkpoint of each run and the trainer revision it was taken at. */
+  private readonly cache = new Map<string, { revision: number; checkpoint: TrainerCheckpoint }>();
+
+  /**
+   * The experiment of `checkpoint` (from {@link checkpoint} or `onEpochCheckpoint`), built again
+   * from the same options: models, samples, then every run's trainer state and history. Its
+   * run() continues with the epochs that are left and skips the runs that are done. Throws a
+   * CheckpointMismatchError (and frees what it built) when the runs, their losses, the training
+   * config, the scheduling, the split, the sample counts or the model's weights differ from the
+   * checkpoint's.
+   */
+  static async resume(options: ExperimentOptions, checkpoint: ExperimentCheckpoint): Promise<Experiment> {
+    const ex = new Experiment(options);
+    try {
+      await ex.restore(checkpoint);
+    } catch (e) {
+      ex.dispose();
+      throw e;
+    }
+    return ex;
+  }
 
   constructor(options: ExperimentOptions) {
     this.options = options;
@@ -289,18 +348,28 @@ export class Experiment {
     this.checkUsable();
     if (this.started) throw new Error('this experiment has already been run');
     this.started = true;
+    this.running = true;
+    try {
+      await this.schedule();
+    } finally {
+      this.running = false;
+    }
+    return this.snapshot();
+  }
+
+  private async schedule(): Promise<void> {
     if (this.scheduling === 'sequential') {
       for (const r of this.runStates) {
         while (!this.stopRequested && r.history.status !== 'done') await this.advance(r, 'epoch');
       }
     } else {
+      // Round robin over the runs that are not done, from the cursor (kept in checkpoints).
       for (;;) {
-        const active = this.runStates.filter((r) => r.history.status !== 'done');
-        if (active.length === 0 || this.stopRequested) break;
-        for (const r of active) {
-          if (this.stopRequested) break;
-          await this.advance(r, this.interleave);
-        }
+        if (this.stopRequested) break;
+        const i = this.nextRunIndex();
+        if (i < 0) break;
+        this.cursor = (i + 1) % this.runStates.length;
+        await this.advance(this.runStates[i]!, this.interleave);
       }
     }
     if (this.stopRequested) {
@@ -309,7 +378,6 @@ export class Experiment {
         await this.finish(r, 'stopped', this.options.testOnStop ?? false);
       }
     }
-    return this.snapshot();
   }
 
   /** Ends the experiment after the step in progress; the runs so far are kept. */
@@ -354,12 +422,107 @@ export class Experiment {
     return JSON.parse(JSON.stringify(snap)) as ExperimentSnapshot;
   }
 
+  /**
+   * The whole experiment as plain data, to resume it with {@link Experiment.resume}. Take it
+   * before run(), after run() has resolved, or let run() hand it over after every epoch
+   * (`onEpochCheckpoint`); while run() is training it rejects, since the state changes under
+   * the reads. With interleave 'step' a run may be inside an epoch: its trainer checkpoint
+   * holds the epoch's partial loss sum and resumes exactly there.
+   */
+  async checkpoint(): Promise<ExperimentCheckpoint> {
+    this.checkUsable();
+    if (this.running && !this.atCheckpoint) {
+      throw new Error('checkpoint() while run() is training: use the onEpochCheckpoint option (a checkpoint right after every epoch), or call it after run() has resolved');
+    }
+    const snapshot = this.snapshot();
+    const i = this.nextRunIndex();
+    const next = i < 0 ? null : this.runStates[i]!.spec.id;
+    const entries = await Promise.all(
+      this.runStates.map(async (r): Promise<[string, TrainerCheckpoint]> => {
+        const revision = r.trainer.revision;
+        const cached = this.cache.get(r.spec.id);
+        if (cached?.revision === revision) return [r.spec.id, cached.checkpoint];
+        const checkpoint = await r.trainer.checkpoint();
+        this.cache.set(r.spec.id, { revision, checkpoint });
+        return [r.spec.id, checkpoint];
+      }),
+    );
+    return { version: CHECKPOINT_VERSION as ExperimentCheckpoint['version'], snapshot, runs: Object.fromEntries(entries), next };
+  }
+
   /** Frees every trainer and model. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.stopRequested = true;
+    this.cache.clear();
     for (const r of this.runStates) r.trainer.dispose({ model: true });
+  }
+
+  /** Index of the run to advance next (interleaved: from the cursor on; sequential: the first not done), −1 when all are done. */
+  private nextRunIndex(): number {
+    const n = this.runStates.length;
+    const from = this.scheduling === 'interleaved' ? this.cursor : 0;
+    for (let k = 0; k < n; k++) {
+      const i = (from + k) % n;
+      if (this.runStates[i]!.history.status !== 'done') return i;
+    }
+    return -1;
+  }
+
+  /** Puts a checkpoint's state back (see {@link Experiment.resume}). */
+  private async restore(cp: ExperimentCheckpoint): Promise<void> {
+    this.checkUsable();
+    if (this.started) throw new Error('cannot restore an experiment that has been run');
+    const problems = this.resumeProblems(cp);
+    if (problems.length > 0) throw new CheckpointMismatchError('the checkpoint does not fit this experiment', problems);
+    for (const r of this.runStates) r.trainer.checkRestorable(cp.runs[r.spec.id]!);
+    for (const r of this.runStates) await r.trainer.restore(cp.runs[r.spec.id]!);
+    cp.snapshot.runs.forEach((h, i) => {
+      this.runStates[i]!.history = structuredClone(h);
+    });
+    this.stopRequested = cp.snapshot.stopped;
+    const next = cp.next === null ? -1 : this.runStates.findIndex((r) => r.spec.id === cp.next);
+    this.cursor = next < 0 ? 0 : next;
+  }
+
+  private resumeProblems(cp: ExperimentCheckpoint): string[] {
+    if (typeof cp !== 'object' || cp === null || typeof cp.snapshot !== 'object' || cp.snapshot === null || typeof cp.runs !== 'object' || cp.runs === null) {
+      return ['it is not an experiment checkpoint'];
+    }
+    if (cp.version !== CHECKPOINT_VERSION) return [`checkpoint version ${String(cp.version)} (this code reads version ${CHECKPOINT_VERSION})`];
+    const saved = cp.snapshot;
+    const now = this.snapshot();
+    const ids = this.runIds;
+    const savedIds = Array.isArray(saved.runs) ? saved.runs.map((r) => r.id) : [];
+    if (differences(savedIds, ids).length > 0) return [`the checkpoint's runs are ${savedIds.join(', ') || 'none'}; this experiment's are ${ids.join(', ')}`];
+    const runKeys = Object.keys(cp.runs);
+    if (differences([...runKeys].sort(), [...ids].sort()).length > 0) return [`the checkpoint holds trainers for ${runKeys.join(', ') || 'no run'}; this experiment's runs are ${ids.join(', ')}`];
+    const p: string[] = [];
+    p.push(...differences(saved.config, now.config).map((d) => `training config ${d}`));
+    const same = (what: string, a: unknown, b: unknown) => p.push(...differences(a, b, what));
+    same('scheduling', saved.scheduling, now.scheduling);
+    same('interleave', saved.interleave, now.interleave);
+    for (const k of ['train', 'validation', 'test'] as const) same(`split.${k}`, saved.split[k], now.split[k]);
+    same('numClasses', saved.numClasses, now.numClasses);
+    same('input', saved.input, now.input);
+    same('samples', saved.samples, now.samples);
+    saved.runs.forEach((h, i) => {
+      const r = now.runs[i]!;
+      same(`run ${r.id}: loss`, h.loss, r.loss);
+      same(`run ${r.id}: params`, h.params, r.params);
+      const t = cp.runs[r.id]!;
+      if (typeof t !== 'object' || t === null) {
+        p.push(`run ${r.id}: no trainer checkpoint`);
+        return;
+      }
+      if (h.steps !== t.globalStep || h.epochs.length !== t.epochIndex) {
+        p.push(`run ${r.id}: the history (${h.steps} steps, ${h.epochs.length} epochs) does not match its trainer (${t.globalStep} steps, ${t.epochIndex} epochs)`);
+      }
+      if (t.ended !== null && h.status !== 'done') p.push(`run ${r.id}: its trainer has ended (${t.ended}) but its history says '${h.status}'`);
+    });
+    if (cp.next !== null && !ids.includes(cp.next)) p.push(`the next run "${String(cp.next)}" is not one of the runs`);
+    return p;
   }
 
   private async advance(r: RunState, unit: InterleaveUnit): Promise<void> {
@@ -382,6 +545,21 @@ export class Experiment {
     const s = await t.endEpoch();
     this.recordEpoch(r, s);
     if (s.stop) await this.finish(r, s.stop, this.options.test ?? true);
+    await this.epochCheckpoint();
+  }
+
+  /** Hands a checkpoint to onEpochCheckpoint and waits for it. */
+  private async epochCheckpoint(): Promise<void> {
+    const keep = this.options.onEpochCheckpoint;
+    if (!keep) return;
+    this.atCheckpoint = true;
+    let cp: ExperimentCheckpoint;
+    try {
+      cp = await this.checkpoint();
+    } finally {
+      this.atCheckpoint = false;
+    }
+    await keep(cp);
   }
 
   private recordEpoch(r: RunState, s: EpochSummary): void {

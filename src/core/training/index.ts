@@ -7,6 +7,10 @@
  *   await ex.run();            // 'step' · 'epoch' · 'runDone' · 'testResults' events
  *   ex.stop();                 // from a 'stop' message: ends after the step in progress
  *   ex.snapshot();             // plain, JSON-safe history
+ *
+ *   // resumable: keep a checkpoint after every epoch, build the experiment again after a reload
+ *   new Experiment({ ...options, onEpochCheckpoint: (cp) => store.put(cp) });
+ *   const again = await Experiment.resume(options, cp);   // then: await again.run()
  */
 export {
   DEFAULT_TRAINING,
@@ -47,8 +51,17 @@ export {
   type SampleOptions,
 } from './samples';
 export {
+  CHECKPOINT_VERSION,
+  CheckpointMismatchError,
+  modelWeightNames,
+  type OptimizerCheckpoint,
+  type TrainerCheckpoint,
+  type WeightArray,
+} from './checkpoint';
+export {
   Trainer,
   createOptimizer,
+  disposeOptimizer,
   modelGeometry,
   scoreInsideImage,
   setLearningRate,
@@ -68,6 +81,7 @@ export {
   testMetrics,
   type CaseResult,
   type EpochRecord,
+  type ExperimentCheckpoint,
   type ExperimentEvent,
   type ExperimentEventType,
   type ExperimentOptions,

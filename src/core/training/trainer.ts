@@ -35,8 +35,19 @@ import type { Sample2D } from '../data/types';
 import type { LossFn } from '../losses';
 import { argmaxLabels, caseMetrics } from '../metrics';
 import { resolveStepsPerEpoch, validateTrainingConfig, DEFAULT_TRAINING, type TrainingConfig } from './config';
+import {
+  CHECKPOINT_VERSION,
+  CheckpointMismatchError,
+  differences,
+  modelWeightNames,
+  readWeights,
+  weightProblems,
+  weightTensors,
+  type OptimizerCheckpoint,
+  type TrainerCheckpoint,
+} from './checkpoint';
 import { batchArrays, writeOneHot } from './samples';
-import { BestCheckpoint, EarlyStopping, ReduceLROnPlateau } from './schedule';
+import { BestCheckpoint, EarlyStopping, ReduceLROnPlateau, type EarlyStoppingState, type PlateauState } from './schedule';
 
 /** Why a run ended. 'stopped' is set by the caller (experiment.ts), never by the trainer. */
 export type StopReason = 'maxEpochs' | 'earlyStop' | 'stopped';
@@ -106,6 +117,22 @@ export function createOptimizer(config: TrainingConfig): tf.Optimizer {
   return config.momentum > 0 ? tf.train.momentum(config.learningRate, config.momentum) : tf.train.sgd(config.learningRate);
 }
 
+/**
+ * Frees an optimizer. tfjs 4.22's MomentumOptimizer.dispose() does not free the learning-rate
+ * scalar it inherits from SGDOptimizer (`c`); it is freed here (a no-op when already disposed).
+ */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  optimizer.dispose();
+  const c = (optimizer as unknown as { c?: tf.Tensor }).c;
+  if (c && !c.isDisposed) c.dispose();
+}
+
+/** Adam's running β1^t, β2^t variables (tfjs internals; undefined for other optimizers). */
+function adamAccBeta(optimizer: tf.Optimizer): [tf.Variable, tf.Variable] | undefined {
+  const o = optimizer as unknown as { accBeta1?: unknown; accBeta2?: unknown };
+  return o.accBeta1 instanceof tf.Variable && o.accBeta2 instanceof tf.Variable ? [o.accBeta1, o.accBeta2] : undefined;
+}
+
 /** [height, width, channels] of a model's input and its number of output classes. */
 export function modelGeometry(model: tf.LayersModel): { height: number; width: number; channels: number; classes: number } {
   const input = model.inputs[0]?.shape;
@@ -134,12 +161,12 @@ export class Trainer {
 
   private readonly loss: LossFn;
   private readonly data: TrainerData;
-  private readonly optimizer: tf.Optimizer;
+  private optimizer: tf.Optimizer;
   private readonly variables: tf.Variable[];
   private readonly lossSum: tf.Variable;
-  private readonly plateau: ReduceLROnPlateau;
-  private readonly earlyStopping: EarlyStopping;
-  private readonly checkpoint = new BestCheckpoint();
+  private plateau: ReduceLROnPlateau;
+  private earlyStopping: EarlyStopping;
+  private best = new BestCheckpoint();
   private bestWeights: tf.Tensor[] | null = null;
   private order: number[] = [];
   private epochIndex = 0;
@@ -148,6 +175,12 @@ export class Trainer {
   private lr: number;
   private ended: Exclude<StopReason, 'stopped'> | null = null;
   private disposed = false;
+  /** Bumped by every change of the state a checkpoint holds. */
+  private changes = 0;
+  /** Checkpoints being read (the state must not change meanwhile). */
+  private readers = 0;
+  /** An async operation that changes the state, in progress. */
+  private mutating: 'endEpoch' | 'restore' | null = null;
 
   constructor(model: tf.LayersModel, loss: LossFn, data: TrainerData, config: TrainingConfig = DEFAULT_TRAINING) {
     this.config = validateTrainingConfig(config);
@@ -173,13 +206,8 @@ export class Trainer {
     this.optimizer = createOptimizer(config);
     this.variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.lossSum = tf.tidy(() => tf.variable(tf.scalar(0), false, undefined, 'float32'));
-    this.plateau = new ReduceLROnPlateau(config.learningRate, {
-      patience: config.lrPlateauPatience,
-      factor: config.lrFactor,
-      minDelta: config.lrPlateauMinDelta,
-      minLearningRate: config.minLearningRate,
-    });
-    this.earlyStopping = new EarlyStopping({ patience: config.earlyStopPatience, minDelta: config.earlyStopMinDelta });
+    this.plateau = this.makePlateau();
+    this.earlyStopping = this.makeEarlyStopping();
     this.order = this.epochOrder(0);
   }
 
@@ -218,11 +246,11 @@ export class Trainer {
 
   /** Epoch (0-based) of the lowest validation loss so far; −1 before the first epoch ends. */
   get bestEpoch(): number {
-    return this.checkpoint.bestEpoch;
+    return this.best.bestEpoch;
   }
 
   get bestValLoss(): number {
-    return this.checkpoint.best;
+    return this.best.best;
   }
 
   /** Whether a best checkpoint is held. */
@@ -231,11 +259,21 @@ export class Trainer {
   }
 
   /**
+   * A counter that changes whenever the state a checkpoint holds changes (a step, an epoch's
+   * end, restoreBest, restore): equal revisions mean equal checkpoints. Changes made to
+   * {@link model}'s weights from outside the trainer are not seen.
+   */
+  get revision(): number {
+    return this.changes;
+  }
+
+  /**
    * One optimizer step on the next batch. Returns the batch loss as a tf.Scalar every
    * `lossReadEvery` steps (read it with `await loss.data()`, then dispose it), null otherwise.
    */
   step(): tf.Scalar | null {
     this.checkUsable();
+    this.checkNotBusy('step');
     if (this.ended) throw new Error(`training has ended (${this.ended})`);
     if (this.epochComplete) throw new Error(`epoch ${this.epochIndex} is complete: call endEpoch() before the next step`);
     const B = this.config.batchSize;
@@ -262,6 +300,7 @@ export class Trainer {
     });
     this.stepIndex++;
     this.totalSteps++;
+    this.changes++;
     if (this.totalSteps % this.config.lossReadEvery === 0) return cost;
     cost.dispose();
     return null;
@@ -273,9 +312,20 @@ export class Trainer {
    */
   async endEpoch(): Promise<EpochSummary> {
     this.checkUsable();
+    this.checkNotBusy('endEpoch');
     if (this.ended) throw new Error(`training has ended (${this.ended})`);
     const steps = this.stepIndex;
     if (steps === 0) throw new Error(`epoch ${this.epochIndex} has no steps yet`);
+    this.mutating = 'endEpoch';
+    try {
+      return await this.finishEpoch(steps);
+    } finally {
+      this.mutating = null;
+      this.changes++;
+    }
+  }
+
+  private async finishEpoch(steps: number): Promise<EpochSummary> {
     const sum = (await this.lossSum.data())[0]!;
     tf.tidy(() => {
       this.lossSum.assign(tf.zerosLike(this.lossSum));
@@ -286,7 +336,7 @@ export class Trainer {
     const monitored = val ? valLoss : trainLoss;
     const epoch = this.epochIndex;
     const lr = this.lr;
-    const improved = this.checkpoint.update(monitored, epoch);
+    const improved = this.best.update(monitored, epoch);
     if (improved) this.saveBest();
     const plateau = this.plateau.update(monitored);
     if (plateau.learningRate !== this.lr) {
@@ -396,24 +446,238 @@ export class Trainer {
   /** Puts the best checkpoint's weights into the model; false when there is none yet. */
   restoreBest(): boolean {
     this.checkUsable();
+    this.checkNotBusy('restoreBest');
     if (!this.bestWeights) return false;
     this.model.setWeights(this.bestWeights);
+    this.changes++;
     return true;
+  }
+
+  /**
+   * The whole training state as plain data (checkpoint.ts): weights, best weights, optimizer
+   * slots, counters, learning rate, schedules. Tensors are read with awaited data() calls; the
+   * state must not change until the promise settles (step, endEpoch, restoreBest and restore
+   * throw meanwhile). Usually taken at an epoch boundary (stepInEpoch 0), but any point between
+   * steps restores exactly (the epoch's loss sum is kept).
+   */
+  async checkpoint(): Promise<TrainerCheckpoint> {
+    this.checkUsable();
+    if (this.mutating) throw new Error(`cannot take a checkpoint while ${this.mutating}() is in progress: await it first`);
+    this.readers++;
+    try {
+      const names = modelWeightNames(this.model);
+      const head = {
+        version: CHECKPOINT_VERSION as TrainerCheckpoint['version'],
+        config: structuredClone(this.config),
+        trainSamples: this.data.train.length,
+        stepsPerEpoch: this.stepsPerEpoch,
+        epochIndex: this.epochIndex,
+        stepInEpoch: this.stepIndex,
+        globalStep: this.totalSteps,
+        lr: this.lr,
+        ended: this.ended,
+        plateau: this.plateau.state,
+        earlyStopping: this.earlyStopping.state,
+        bestCheckpoint: this.best.state,
+      };
+      const [weights, bestWeights, lossSum, optimizer] = await Promise.all([
+        readWeights(this.model.getWeights(), names),
+        this.bestWeights ? readWeights(this.bestWeights, names) : Promise.resolve(null),
+        this.lossSum.data().then((d) => d[0]!),
+        this.optimizerCheckpoint(names),
+      ]);
+      return { ...head, lossSum, weights, bestWeights, optimizer };
+    } finally {
+      this.readers--;
+    }
+  }
+
+  /** Throws a {@link CheckpointMismatchError} listing why `cp` cannot be restored into this trainer. */
+  checkRestorable(cp: TrainerCheckpoint): void {
+    const problems = this.restoreProblems(cp);
+    if (problems.length > 0) throw new CheckpointMismatchError('the checkpoint does not fit this trainer', problems);
+  }
+
+  /**
+   * Puts a {@link checkpoint} back: weights, best weights, optimizer state, counters, learning
+   * rate, schedules, and the sample order of the epoch in progress. The model must have the
+   * checkpoint's architecture and the trainer the same configuration and number of training
+   * samples (else a CheckpointMismatchError, and nothing changes). Training then continues
+   * exactly as it would have from where the checkpoint was taken.
+   */
+  async restore(cp: TrainerCheckpoint): Promise<void> {
+    this.checkUsable();
+    this.checkNotBusy('restore');
+    this.checkRestorable(cp);
+    this.mutating = 'restore';
+    try {
+      // The optimizer first: the only asynchronous part, on a new optimizer, so that a failure
+      // leaves this trainer as it was.
+      const optimizer = await this.restoredOptimizer(cp.optimizer, cp.lr);
+      disposeOptimizer(this.optimizer);
+      this.optimizer = optimizer;
+      const weights = weightTensors(cp.weights);
+      try {
+        this.model.setWeights(weights);
+      } finally {
+        tf.dispose(weights);
+      }
+      if (this.bestWeights) tf.dispose(this.bestWeights);
+      this.bestWeights = cp.bestWeights ? weightTensors(cp.bestWeights) : null;
+      tf.tidy(() => {
+        this.lossSum.assign(tf.scalar(cp.lossSum, 'float32'));
+      });
+      this.plateau = this.makePlateau(cp.plateau);
+      this.earlyStopping = this.makeEarlyStopping(cp.earlyStopping);
+      this.best = new BestCheckpoint(cp.bestCheckpoint);
+      this.epochIndex = cp.epochIndex;
+      this.stepIndex = cp.stepInEpoch;
+      this.totalSteps = cp.globalStep;
+      this.lr = cp.lr;
+      this.ended = cp.ended;
+      if (!this.ended) this.order = this.epochOrder(this.epochIndex);
+    } finally {
+      this.mutating = null;
+      this.changes++;
+    }
   }
 
   /** Frees the optimizer, the checkpoint and the trainer's own tensors (the model only when asked). */
   dispose(opts: { model?: boolean } = {}): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.optimizer.dispose();
-    // tfjs 4.22's MomentumOptimizer.dispose() does not free the learning-rate scalar it
-    // inherits from SGDOptimizer (`c`); free it here (a no-op when already disposed).
-    const c = (this.optimizer as unknown as { c?: tf.Tensor }).c;
-    if (c && !c.isDisposed) c.dispose();
+    disposeOptimizer(this.optimizer);
     this.lossSum.dispose();
     if (this.bestWeights) tf.dispose(this.bestWeights);
     this.bestWeights = null;
     if (opts.model) this.model.dispose();
+  }
+
+  private async optimizerCheckpoint(weightNames: readonly string[]): Promise<OptimizerCheckpoint> {
+    const className = this.optimizer.getClassName();
+    const accBeta = className === 'Adam' ? adamAccBeta(this.optimizer) : undefined;
+    const [iter, ...slots] = await this.optimizer.getWeights();
+    try {
+      const iterations = iter ? (await iter.tensor.data())[0]! : 0;
+      const names = this.slotNames(className, slots.length > 0, weightNames);
+      if (names.length !== slots.length) throw new Error(`the ${className} optimizer has ${slots.length} slot variables; expected ${names.length}`);
+      const [slotArrays, beta] = await Promise.all([
+        readWeights(
+          slots.map((s) => s.tensor),
+          names,
+        ),
+        accBeta ? Promise.all(accBeta.map(async (v) => (await v.data())[0]!)) : Promise.resolve(null),
+      ]);
+      return { className, iterations, slots: slotArrays, accBeta: beta ? [beta[0]!, beta[1]!] : null };
+    } finally {
+      iter?.tensor.dispose(); // a new scalar (the slots are the optimizer's own variables)
+    }
+  }
+
+  /** A new optimizer with the checkpoint's state and learning rate. */
+  private async restoredOptimizer(cp: OptimizerCheckpoint, lr: number): Promise<tf.Optimizer> {
+    const optimizer = createOptimizer(this.config);
+    try {
+      setLearningRate(optimizer, lr);
+      const values: { name: string; tensor: tf.Tensor }[] = [
+        { name: 'iter', tensor: tf.scalar(cp.iterations, 'int32') },
+        ...cp.slots.map((s) => ({ name: s.name, tensor: tf.tensor(new Float32Array(s.data), s.shape, 'float32') })),
+      ];
+      try {
+        await optimizer.setWeights(values); // the slot variables take over the tensors' data
+      } finally {
+        tf.dispose(values.map((v) => v.tensor));
+      }
+      if (cp.accBeta) {
+        const acc = adamAccBeta(optimizer);
+        if (!acc) throw new Error(`the ${optimizer.getClassName()} optimizer has no β powers to restore`);
+        const [b1, b2] = cp.accBeta;
+        tf.tidy(() => {
+          acc[0].assign(tf.scalar(b1, 'float32'));
+          acc[1].assign(tf.scalar(b2, 'float32'));
+        });
+      }
+      return optimizer;
+    } catch (e) {
+      disposeOptimizer(optimizer);
+      throw e;
+    }
+  }
+
+  /** Names of an optimizer's slot variables (none before its first step). */
+  private slotNames(className: string, started: boolean, weightNames: readonly string[]): string[] {
+    if (!started) return [];
+    const trainable = this.trainableNames(weightNames);
+    if (className === 'Momentum') return trainable.map((n) => `${n}/momentum`);
+    if (className === 'Adam') return [...trainable.map((n) => `${n}/m`), ...trainable.map((n) => `${n}/v`)];
+    return [];
+  }
+
+  /** Names of the trainable weights (the optimizer's variables), in their order. */
+  private trainableNames(weightNames: readonly string[]): string[] {
+    const all = this.model.weights;
+    return this.model.trainableWeights.map((w) => weightNames[all.indexOf(w)] ?? w.originalName);
+  }
+
+  private restoreProblems(cp: TrainerCheckpoint): string[] {
+    if (typeof cp !== 'object' || cp === null) return ['it is not a trainer checkpoint'];
+    if (cp.version !== CHECKPOINT_VERSION) return [`checkpoint version ${String(cp.version)} (this code reads version ${CHECKPOINT_VERSION})`];
+    const p: string[] = [];
+    p.push(...differences(cp.config, this.config).map((d) => `training config ${d}`));
+    if (cp.trainSamples !== this.data.train.length) p.push(`${String(cp.trainSamples)} training samples in the checkpoint, ${this.data.train.length} now`);
+    if (p.length > 0) return p;
+    const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+    if (!isCount(cp.epochIndex) || !isCount(cp.stepInEpoch) || !isCount(cp.globalStep) || cp.stepInEpoch > this.stepsPerEpoch) {
+      p.push(`bad counters (epoch ${String(cp.epochIndex)}, step ${String(cp.stepInEpoch)} of ${this.stepsPerEpoch}, global step ${String(cp.globalStep)})`);
+    } else if (cp.globalStep !== cp.epochIndex * this.stepsPerEpoch + cp.stepInEpoch) {
+      p.push(`global step ${cp.globalStep} does not match epoch ${cp.epochIndex}, step ${cp.stepInEpoch} at ${this.stepsPerEpoch} steps per epoch`);
+    }
+    if (!(typeof cp.lr === 'number' && Number.isFinite(cp.lr) && cp.lr > 0)) p.push(`bad learning rate ${String(cp.lr)}`);
+    if (cp.ended !== null && cp.ended !== 'maxEpochs' && cp.ended !== 'earlyStop') p.push(`bad end reason ${String(cp.ended)}`);
+    if (typeof cp.lossSum !== 'number') p.push('the loss sum is missing');
+    for (const [name, state] of [
+      ['plateau', cp.plateau],
+      ['earlyStopping', cp.earlyStopping],
+      ['bestCheckpoint', cp.bestCheckpoint],
+    ] as const) {
+      if (typeof state !== 'object' || state === null) p.push(`the ${name} state is missing`);
+    }
+    const names = modelWeightNames(this.model);
+    const expected = this.model.weights.map((w, i) => ({ name: names[i]!, shape: w.shape.map((d) => d ?? -1) }));
+    p.push(...weightProblems('weights', cp.weights, expected));
+    if (cp.bestWeights !== null) p.push(...weightProblems('best weights', cp.bestWeights, expected));
+    const o = cp.optimizer as Partial<OptimizerCheckpoint> | undefined;
+    const className = this.optimizer.getClassName();
+    if (!o || typeof o !== 'object' || !Array.isArray(o.slots) || typeof o.iterations !== 'number') {
+      p.push('the optimizer state is missing');
+    } else if (o.className !== className) {
+      p.push(`the checkpoint's optimizer is ${String(o.className)}, this trainer's ${className}`);
+    } else {
+      const slotNames = this.slotNames(className, o.slots.length > 0, names);
+      const byName = new Map(expected.map((e) => [e.name, e.shape]));
+      const slotShapes = slotNames.map((n) => ({ name: n, shape: byName.get(n.slice(0, n.lastIndexOf('/'))) ?? [] }));
+      p.push(...weightProblems(`${className} slots`, o.slots, slotShapes));
+      if (className === 'Adam' && o.accBeta !== null && !(Array.isArray(o.accBeta) && o.accBeta.length === 2)) p.push('bad Adam β powers');
+    }
+    return p;
+  }
+
+  private makePlateau(state?: PlateauState): ReduceLROnPlateau {
+    const c = this.config;
+    return new ReduceLROnPlateau(
+      c.learningRate,
+      { patience: c.lrPlateauPatience, factor: c.lrFactor, minDelta: c.lrPlateauMinDelta, minLearningRate: c.minLearningRate },
+      state,
+    );
+  }
+
+  private makeEarlyStopping(state?: EarlyStoppingState): EarlyStopping {
+    return new EarlyStopping({ patience: this.config.earlyStopPatience, minDelta: this.config.earlyStopMinDelta }, state);
+  }
+
+  private checkNotBusy(what: string): void {
+    if (this.readers > 0) throw new Error(`${what}() while a checkpoint is being taken: await checkpoint() first`);
+    if (this.mutating) throw new Error(`${what}() while ${this.mutating}() is in progress: await it first`);
   }
 
   private saveBest(): void {
