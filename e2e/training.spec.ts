@@ -12,11 +12,11 @@ async function configureTinyRun(page: Page) {
   await page.getByRole('combobox', { name: 'input size' }).selectOption('32');
   await page.getByRole('spinbutton', { name: 'U-Net depth' }).fill('2');
   await page.getByRole('spinbutton', { name: 'base filters' }).fill('4');
-  await page.getByRole('spinbutton', { name: 'max epochs' }).fill('2');
+  await page.getByRole('spinbutton', { name: 'max epochs' }).fill('6');
   await page.getByRole('spinbutton', { name: 'steps per epoch (0: one pass)' }).fill('2');
 }
 
-test('two losses train on WebGPU in a worker; the page stays usable; a reload keeps the epochs', async ({ page }) => {
+test('two losses train on WebGPU in a worker; the page stays usable; a reload keeps the epochs and the run resumes', async ({ page }) => {
   test.setTimeout(420_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -64,9 +64,26 @@ test('two losses train on WebGPU in a worker; the page stays usable; a reload ke
   await expect(stored).toContainText('CE · aUF', { timeout: 60_000 });
   await stored.getByRole('button', { name: /CE · aUF/ }).first().click();
   const restored = page.getByRole('table', { name: 'Runs' });
+  const kept: number[] = [];
   for (const run of ['crossEntropy', 'asymmetricUnifiedFocal']) {
     await expect(restored.locator(`tr[data-run="${run}"] td`).nth(2)).not.toHaveText('0');
+    kept.push(Number(await restored.locator(`tr[data-run="${run}"] td`).nth(2).textContent()));
   }
+  expect(Math.min(...kept)).toBeLessThan(6); // the reload came mid-run
+  await expect(stored).toContainText('interrupted');
+
+  // Resume on the same (demo) dataset: the runs continue from their last epoch to the end.
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeEnabled({ timeout: 60_000 });
+  await stored.getByRole('button', { name: /^Resume CE · aUF/ }).first().click();
+  await expect(page.getByTestId('training-progress')).toContainText('experiment finished', { timeout: 300_000 });
+  const finished = page.getByRole('table', { name: 'Runs' });
+  for (const run of ['crossEntropy', 'asymmetricUnifiedFocal']) {
+    const epochs = Number(await finished.locator(`tr[data-run="${run}"] td`).nth(2).textContent());
+    // Early stopping needs 20 flat epochs, so both runs reach the limit of 6.
+    expect(epochs).toBe(6);
+    await expect(finished.locator(`tr[data-run="${run}"] td`).nth(1)).toContainText('done');
+  }
+  await page.screenshot({ path: 'e2e-artifacts/training-resumed.png', fullPage: true });
   expect(errors).toEqual([]);
 });
 

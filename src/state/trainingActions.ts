@@ -173,6 +173,27 @@ export const trainingActions = {
     });
     client.start(request, cases);
   },
+  /** Continues a stored experiment where its last finished epoch left it. */
+  resume(id: string) {
+    const record = useStudio.getState().training.experiments.find((e) => e.id === id);
+    if (!record) return;
+    const cases = datasetRegistry.cases();
+    patch({
+      error: null,
+      viewing: null,
+      live: {
+        request: record.request,
+        snapshot: record.snapshot,
+        status: 'running',
+        stepsPerEpoch: 0,
+        startedAt: performance.now(),
+        stepsDone: 0,
+        lastStepAt: performance.now(),
+        position: null,
+      },
+    });
+    client.resume(id, cases);
+  },
   stop() {
     client.stop();
   },

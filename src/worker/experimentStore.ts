@@ -6,9 +6,10 @@ import { Idb } from './idb';
 import type { StoredExperiment } from './trainingProtocol';
 
 const DB = 'segmentation-studio';
-const VERSION = 1;
+const VERSION = 2;
 const EXPERIMENTS = 'experiments';
 const WEIGHTS = 'weights';
+const CHECKPOINTS = 'checkpoints';
 
 export interface StoredWeights {
   /** tfjs model artifacts: topology and weight specs as JSON, weights as one ArrayBuffer. */
@@ -21,7 +22,7 @@ export class ExperimentStore {
   private constructor(private readonly db: Idb) {}
 
   static async open(factory?: IDBFactory): Promise<ExperimentStore> {
-    return new ExperimentStore(await Idb.open(DB, VERSION, [{ name: EXPERIMENTS, keyPath: 'id' }, { name: WEIGHTS }], factory));
+    return new ExperimentStore(await Idb.open(DB, VERSION, [{ name: EXPERIMENTS, keyPath: 'id' }, { name: WEIGHTS }, { name: CHECKPOINTS }], factory));
   }
 
   save(e: StoredExperiment): Promise<unknown> {
@@ -48,8 +49,18 @@ export class ExperimentStore {
     return this.db.get<StoredWeights>(WEIGHTS, `${experimentId}/${runId}`);
   }
 
+  /** The newest epoch checkpoint of an experiment (structured-cloneable, weights included). */
+  saveCheckpoint(id: string, checkpoint: unknown): Promise<unknown> {
+    return this.db.put(CHECKPOINTS, checkpoint, id);
+  }
+
+  getCheckpoint<T>(id: string): Promise<T | undefined> {
+    return this.db.get<T>(CHECKPOINTS, id);
+  }
+
   async remove(id: string): Promise<void> {
     const e = await this.get(id);
+    await this.db.delete(CHECKPOINTS, id);
     await this.db.delete(EXPERIMENTS, id);
     for (const run of e?.savedWeights ?? []) await this.db.delete(WEIGHTS, `${id}/${run}`);
   }

@@ -9,7 +9,7 @@ import type { Case } from '../core/data/types';
 import { buildUNet } from '../core/model';
 import { createLoss } from '../core/losses';
 import { trainingConfig } from '../core/training/config';
-import { Experiment, testMetrics, type ExperimentSnapshot } from '../core/training/experiment';
+import { Experiment, testMetrics, type ExperimentCheckpoint, type ExperimentOptions, type ExperimentSnapshot } from '../core/training/experiment';
 import { prepareSamples } from '../core/training/samples';
 import { modelGeometry, Trainer } from '../core/training/trainer';
 import { chooseBackend, switchBackend, BACKEND_ORDER, type BackendName } from './backend';
@@ -42,10 +42,19 @@ function store(): Promise<ExperimentStore | null> {
   return storePromise;
 }
 
-async function persist(request: ExperimentRequest, status: ExperimentStatus, snapshot: ExperimentSnapshot | null, savedWeights: string[], msg?: string) {
+async function persist(request: ExperimentRequest, status: ExperimentStatus, snapshot: ExperimentSnapshot | null, savedWeights: string[], msg?: string, resumable?: boolean) {
   const s = await store();
   if (!s) return;
-  const record: StoredExperiment = { id: request.id, request, status, updatedAt: new Date().toISOString(), snapshot, savedWeights, ...(msg ? { message: msg } : {}) };
+  const record: StoredExperiment = {
+    id: request.id,
+    request,
+    status,
+    updatedAt: new Date().toISOString(),
+    snapshot,
+    savedWeights: [...savedWeights],
+    ...(msg ? { message: msg } : {}),
+    ...(resumable ? { resumable: true } : {}),
+  };
   try {
     await s.save(record);
   } catch (e) {
@@ -53,9 +62,26 @@ async function persist(request: ExperimentRequest, status: ExperimentStatus, sna
   }
 }
 
-async function saveWeights(request: ExperimentRequest, ex: Experiment, runId: string): Promise<boolean> {
+function experimentOptions(request: ExperimentRequest, cases: Case[], hooks: Pick<ExperimentOptions, 'onEvent' | 'onEpochCheckpoint'>): ExperimentOptions {
+  return {
+    createModel: () => buildUNet({ ...request.model, inputChannels: request.dataset.channels, numClasses: request.dataset.numClasses }),
+    runs: request.runs,
+    cases,
+    split: request.split,
+    config: request.training,
+    scheduling: request.scheduling,
+    interleave: request.interleave,
+    samples: { channels: request.dataset.channels },
+    yieldToEventLoop: yieldNow,
+    ...hooks,
+  };
+}
+
+/** A finished run's best weights (from the checkpoint, so no later swap can race) as tfjs artifacts. */
+async function saveRunWeights(request: ExperimentRequest, ex: Experiment, runId: string, cp: ExperimentCheckpoint): Promise<boolean> {
   const s = await store();
-  if (!s) return false;
+  const tc = cp.runs[runId];
+  if (!s || !tc) return false;
   try {
     let artifacts: tf.io.ModelArtifacts | null = null;
     await ex.trainer(runId).model.save(
@@ -65,9 +91,19 @@ async function saveWeights(request: ExperimentRequest, ex: Experiment, runId: st
       }),
     );
     const a = artifacts as tf.io.ModelArtifacts | null;
-    if (!a?.weightData) return false;
-    const data = Array.isArray(a.weightData) ? tf.io.concatenateArrayBuffers(a.weightData) : a.weightData;
-    await s.saveWeights(request.id, runId, { modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, weightData: data });
+    const specs = (a?.weightSpecs ?? []) as tf.io.WeightsManifestEntry[];
+    const weights = tc.bestWeights ?? tc.weights;
+    if (!a || specs.length !== weights.length || specs.some((w, i) => w.shape.join() !== weights[i]?.shape.join() || w.dtype !== 'float32')) {
+      throw new Error('the checkpoint weights do not match the model layout');
+    }
+    const total = weights.reduce((n, w) => n + w.data.length, 0);
+    const data = new Float32Array(total);
+    let o = 0;
+    for (const w of weights) {
+      data.set(w.data, o);
+      o += w.data.length;
+    }
+    await s.saveWeights(request.id, runId, { modelTopology: a.modelTopology, weightSpecs: specs, weightData: data.buffer });
     return true;
   } catch (e) {
     post({ type: 'error', message: `Could not save the weights of ${runId}: ${message(e)}` });
@@ -75,36 +111,36 @@ async function saveWeights(request: ExperimentRequest, ex: Experiment, runId: st
   }
 }
 
-async function start(request: ExperimentRequest, cases: Case[]) {
+/** Runs a new experiment, or continues a stored one from its checkpoint. */
+async function run(request: ExperimentRequest, cases: Case[], resumeFrom?: ExperimentCheckpoint) {
   if (experiment) throw new Error('an experiment is already running; stop it first');
-  const savedWeights: string[] = [];
-  let ex: Experiment;
+  const savedWeights: string[] = resumeFrom ? [...((await (await store())?.get(request.id))?.savedWeights ?? [])] : [];
+  let ex: Experiment | null = null;
+  const hooks: Pick<ExperimentOptions, 'onEvent' | 'onEpochCheckpoint'> = {
+    onEvent: (event) => {
+      post({ type: 'experiment', id: request.id, event });
+      if (ex && (event.type === 'epoch' || event.type === 'testResults' || event.type === 'runDone')) {
+        post({ type: 'snapshot', id: request.id, snapshot: ex.snapshot() });
+      }
+    },
+    // Right after every epoch: keep the checkpoint and history (a reload loses at most the epoch
+    // in progress) and the best weights of runs that have ended. Training waits for this.
+    onEpochCheckpoint: async (cp) => {
+      const s = await store();
+      if (!s || !ex) return;
+      for (const r of cp.snapshot.runs) {
+        if (r.status === 'done' && !savedWeights.includes(r.id) && (await saveRunWeights(request, ex, r.id, cp))) savedWeights.push(r.id);
+      }
+      try {
+        await s.saveCheckpoint(request.id, cp);
+      } catch (e) {
+        post({ type: 'error', message: `Could not save the checkpoint (${message(e)}); the experiment cannot resume after a reload.` });
+      }
+      await persist(request, 'running', cp.snapshot, savedWeights, undefined, true);
+    },
+  };
   try {
-    ex = new Experiment({
-      createModel: () =>
-        buildUNet({ ...request.model, inputChannels: request.dataset.channels, numClasses: request.dataset.numClasses }),
-      runs: request.runs,
-      cases,
-      split: request.split,
-      config: request.training,
-      scheduling: request.scheduling,
-      interleave: request.interleave,
-      samples: { channels: request.dataset.channels },
-      yieldToEventLoop: yieldNow,
-      onEvent: (event) => {
-        post({ type: 'experiment', id: request.id, event });
-        if (event.type === 'epoch' || event.type === 'testResults' || event.type === 'runDone') {
-          const snapshot = ex.snapshot();
-          post({ type: 'snapshot', id: request.id, snapshot });
-          void persist(request, 'running', snapshot, savedWeights);
-        }
-        if (event.type === 'runDone') {
-          void saveWeights(request, ex, event.run).then((ok) => {
-            if (ok) savedWeights.push(event.run);
-          });
-        }
-      },
-    });
+    ex = resumeFrom ? await Experiment.resume(experimentOptions(request, cases, hooks), resumeFrom) : new Experiment(experimentOptions(request, cases, hooks));
   } catch (e) {
     post({ type: 'ended', id: request.id, status: 'failed', message: message(e), snapshot: null });
     return;
@@ -112,7 +148,7 @@ async function start(request: ExperimentRequest, cases: Case[]) {
   experiment = ex;
   const first = ex.snapshot();
   post({ type: 'started', id: request.id, snapshot: first, stepsPerEpoch: ex.trainer(ex.runIds[0] ?? '').stepsPerEpoch });
-  await persist(request, 'running', first, savedWeights);
+  if (!resumeFrom) await persist(request, 'running', first, savedWeights);
   let status: ExperimentStatus = 'finished';
   let msg: string | undefined;
   try {
@@ -124,10 +160,25 @@ async function start(request: ExperimentRequest, cases: Case[]) {
     msg = `training stopped: ${message(e)}`;
   }
   const snapshot = ex.snapshot();
-  await persist(request, status, snapshot, savedWeights, msg);
+  await persist(request, status, snapshot, savedWeights, msg, status !== 'finished');
   post({ type: 'ended', id: request.id, status, snapshot, ...(msg ? { message: msg } : {}) });
   ex.dispose();
   experiment = null;
+}
+
+async function resume(id: string, cases: Case[]) {
+  const s = await store();
+  const record = await s?.get(id);
+  const cp = await s?.getCheckpoint<ExperimentCheckpoint>(id);
+  if (!record || !cp) throw new Error('this experiment has no stored checkpoint to resume from');
+  const have = new Set(cases.map((c) => c.id));
+  const missing = record.request.dataset.caseIds.filter((c) => !have.has(c));
+  if (missing.length) {
+    throw new Error(
+      `load the dataset this experiment was trained on to resume it: ${missing.length} of its ${record.request.dataset.caseIds.length} cases are missing (e.g. ${missing.slice(0, 3).join(', ')})`,
+    );
+  }
+  await run(record.request, cases, cp);
 }
 
 /**
@@ -192,7 +243,11 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         return;
       case 'start':
         await backendReady;
-        await start(cmd.request, cmd.cases);
+        await run(cmd.request, cmd.cases);
+        return;
+      case 'resume':
+        await backendReady;
+        await resume(cmd.id, cmd.cases);
         return;
       case 'stop':
         experiment?.stop();

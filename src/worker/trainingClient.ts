@@ -53,6 +53,11 @@ export class TrainingClient {
     this.send({ type: 'start', request, cases });
   }
 
+  /** Continues a stored experiment from its last epoch checkpoint on these cases (the same dataset). */
+  resume(id: string, cases: Case[]) {
+    this.send({ type: 'resume', id, cases });
+  }
+
   stop() {
     this.send({ type: 'stop' });
   }

@@ -33,6 +33,8 @@ export interface StoredExperiment {
   snapshot: ExperimentSnapshot | null;
   /** Runs whose final (best) weights are stored. */
   savedWeights: string[];
+  /** An epoch checkpoint is stored: the experiment can resume where it stopped. */
+  resumable?: boolean;
 }
 
 /** tfjs model artifacts as plain data: what model.json and its weights file hold. */
@@ -62,6 +64,7 @@ export type TrainingCommand =
   | { type: 'exportModel'; id: string; run: string }
   | { type: 'infer'; model: ModelFiles; name: string; cases: Case[]; numClasses: number }
   | { type: 'start'; request: ExperimentRequest; cases: Case[] }
+  | { type: 'resume'; id: string; cases: Case[] }
   | { type: 'stop' }
   | { type: 'list' }
   | { type: 'remove'; id: string };

@@ -183,6 +183,7 @@ function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
 function StoredList() {
   const list = useStudio((s) => s.training.experiments);
   const viewing = useStudio((s) => s.training.viewing);
+  const liveRunning = useStudio((s) => s.training.live?.status === 'running');
   return (
     <section className="panel" aria-labelledby="stored-title">
       <h2 id="stored-title">Experiments kept in this browser</h2>
@@ -225,6 +226,16 @@ function StoredList() {
               {new Date(e.request.createdAt).toLocaleString()} · {e.status}
               {e.snapshot ? ` · ${Math.max(0, ...e.snapshot.runs.map((r) => r.epochs.length))} epochs` : ''}
             </span>{' '}
+            {e.resumable && e.status !== 'finished' && (
+              <button
+                type="button"
+                aria-label={`Resume ${e.request.name}`}
+                disabled={liveRunning}
+                onClick={() => trainingActions.resume(e.id)}
+              >
+                resume
+              </button>
+            )}{' '}
             <button type="button" aria-label={`Export ${e.request.name}`} onClick={() => trainingActions.exportExperiment(e.id)}>
               export
             </button>{' '}
