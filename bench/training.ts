@@ -3,12 +3,13 @@
  * free port of 127.0.0.1, opens dist/bench.html in headless Chromium (WebGPU on the adapter
  * Chromium offers; on a machine without a GPU that is SwiftShader, a software rasteriser) once
  * per backend, and prints, measured in this one run on one U-Net and one fixed batch:
- * - per loss on WebGPU: the median step time over interleaved rounds and its ratio to the
- *   cross-entropy step time (aim ≤ 1.05: the paper says the unified loss costs about the same);
+ * - per loss on WebGPU: the step time in interleaved rounds and its ratio to the cross-entropy
+ *   step time of the same round, median over the rounds (aim ≤ 1.05: the paper says the unified
+ *   loss costs about the same);
  * - per backend (webgpu, webgl, cpu): steps per second and the first step's time (on the GPU
  *   backends, mostly shader compilation);
- * - per backend: tf.memory() after step 1 and after step 200 (aim: equal), on WebGPU with the
- *   bytes held on the GPU.
+ * - tf.memory() after step 1 and after step 200 on WebGPU (aim: equal), with the bytes held on
+ *   the GPU, and after the last step; on WebGL and the CPU after step 1 and their timed loop.
  * How each number is taken: src/worker/bench.worker.ts. Results are merged into the JSON file
  * named by BENCH_OUT (default bench-results.json) under lossStepRatio, stepsPerSecond,
  * firstStepSeconds, tensorsAfter1, tensorsAfter200 and "training" (bytes, per-backend details).
@@ -19,20 +20,25 @@
  *   --filters N    BENCH_FILTERS    base filters (default 4)
  *   --depth N      BENCH_DEPTH      pooling steps (default 2)
  *   --batch N      BENCH_BATCH      batch size (default 2, the paper's)
- *   --steps N      BENCH_STEPS      step after which memory is taken again; end of the timed loop (default 200)
- *   --rounds N     BENCH_ROUNDS     interleaved rounds of the per-loss timing (default 5)
- *   --per-round N  BENCH_PER_ROUND  steps per loss and round (default 5)
+ *   --steps N      BENCH_STEPS      WebGPU: the step after which memory is taken again (default 200)
+ *   --timed N      BENCH_TIMED      steps of the timed loop for steps/s (default 20)
+ *   --rounds N     BENCH_ROUNDS     most interleaved rounds of the per-loss timing (default 16; at least 3)
+ *   --budget S     BENCH_BUDGET     WebGPU page: no new round unless it and the steps up to --steps
+ *                                   are expected to end within S seconds of the page's start (default 300)
+ *   --per-round N  BENCH_PER_ROUND  steps per loss and round (default 2)
  *   --losses all|paper|none  BENCH_LOSSES  which losses are timed (default all)
  *   --backends a,b BENCH_BACKENDS   backends to run (default webgpu,webgl,cpu)
+ *   --timeout S    BENCH_TIMEOUT    longest wait for one backend's page (default 1800)
  * CHROMIUM_PATH overrides the browser (default /usr/bin/chromium).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import type { BenchState } from '../src/app/bench';
-import type { BenchResult, MemorySnapshot } from '../src/worker/bench.worker';
+import type { BenchResult } from '../src/worker/bench.worker';
 
 /** The Chromium flags of playwright.config.ts: WebGPU on SwiftShader when there is no GPU. */
 const CHROMIUM_ARGS = [
@@ -72,8 +78,10 @@ const settings = {
   depth: intOption('depth', 'BENCH_DEPTH', 2),
   batch: intOption('batch', 'BENCH_BATCH', 2),
   steps: intOption('steps', 'BENCH_STEPS', 200),
-  rounds: intOption('rounds', 'BENCH_ROUNDS', 5),
-  perRound: intOption('per-round', 'BENCH_PER_ROUND', 5),
+  timed: intOption('timed', 'BENCH_TIMED', 20),
+  rounds: intOption('rounds', 'BENCH_ROUNDS', 16),
+  budget: intOption('budget', 'BENCH_BUDGET', 300),
+  perRound: intOption('per-round', 'BENCH_PER_ROUND', 2),
   losses: option('losses', 'BENCH_LOSSES') ?? 'all',
   backends: (option('backends', 'BENCH_BACKENDS') ?? BACKENDS.join(','))
     .split(',')
@@ -83,13 +91,58 @@ const settings = {
 for (const b of settings.backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b} (known: ${BACKENDS.join(', ')})`);
 if (!['all', 'paper', 'none'].includes(settings.losses)) throw new Error(`--losses must be all, paper or none, got ${settings.losses}`);
 
-/** Untimed steps between step 1 and the timed loop. */
-const WARMUP = 4;
+/** Untimed cross-entropy steps before the timed loop. */
+const WARMUP = 2;
 
-/** Per page: generous, well beyond the default sizes' few minutes. */
-const PAGE_TIMEOUT_MS = intOption('timeout', 'BENCH_TIMEOUT', 540) * 1000;
+/** Per page (BENCH_TIMEOUT seconds): generous, for the larger sizes; the default run takes minutes. */
+const PAGE_TIMEOUT_MS = intOption('timeout', 'BENCH_TIMEOUT', 1800) * 1000;
 
 const started = performance.now();
+/**
+ * CPU time of the whole host (Linux /proc/stat, in clock ticks): busy and total. Other processes
+ * compete with SwiftShader for the cores; the average number of busy cores during the run is
+ * reported so that a reader can tell a quiet run from a loaded one.
+ */
+function hostTicks(): { busy: number; total: number } | null {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    const total = cpu.reduce((a, b) => a + b, 0);
+    const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+const ticksStart = hostTicks();
+
+/** CPU ticks used so far by this process and its descendants (the browser, vite preview), from /proc. */
+function ownTicks(): number | null {
+  try {
+    const procs = new Map<number, { ppid: number; ticks: number }>();
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+        // Fields 4 (ppid) and 14–17 (utime, stime, cutime, cstime) of proc(5).
+        procs.set(Number(name), { ppid: f[1] ?? 0, ticks: (f[11] ?? 0) + (f[12] ?? 0) + (f[13] ?? 0) + (f[14] ?? 0) });
+      } catch {
+        // exited meanwhile
+      }
+    }
+    let total = 0;
+    const stack = [process.pid];
+    while (stack.length > 0) {
+      const pid = stack.pop() as number;
+      total += procs.get(pid)?.ticks ?? 0;
+      for (const [child, p] of procs) if (p.ppid === pid) stack.push(child);
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+const ownStart = ownTicks();
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
 
 function freePort(): Promise<number> {
@@ -135,10 +188,13 @@ async function runPage(page: Page, base: string, backend: Backend): Promise<Benc
     filters: String(settings.filters),
     batch: String(settings.batch),
     warmup: String(WARMUP),
-    steps: String(settings.steps),
+    timed: String(settings.timed),
+    // WebGL and CPU: memory again at the end of the timed loop (their 200 steps would not fit the time).
+    steps: String(backend === 'webgpu' ? settings.steps : 1 + WARMUP + settings.timed),
     losses: backend === 'webgpu' ? settings.losses : 'none',
     rounds: String(settings.rounds),
     perRound: String(settings.perRound),
+    budget: String(settings.budget),
   });
   page.on('console', (m) => {
     const t = m.text();
@@ -151,12 +207,18 @@ async function runPage(page: Page, base: string, backend: Backend): Promise<Benc
   return (await page.evaluate(() => window.__bench)) as BenchState;
 }
 
+/** Linear-interpolated quantile of sorted values. */
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = (sorted.length - 1) * q;
+  const lo = Math.floor(i);
+  const a = sorted[lo] ?? NaN;
+  const b = sorted[Math.min(lo + 1, sorted.length - 1)] ?? NaN;
+  return a + (b - a) * (i - lo);
+}
+
 const f = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 const bytes = (v: number | undefined) => (v === undefined ? '—' : v.toLocaleString('en-US'));
-
-function memoryAt(r: BenchResult, step: number): MemorySnapshot | undefined {
-  return r.memory.find((m) => m.step === step);
-}
 
 async function main(): Promise<number> {
   if (!existsSync(join('dist', 'bench.html'))) throw new Error('dist/bench.html is missing: run `vite build` first (npm run bench does)');
@@ -166,6 +228,12 @@ async function main(): Promise<number> {
     if (preview.exitCode === null) preview.kill();
   };
   process.on('exit', stop);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stop();
+      process.exit(130);
+    });
+  }
   const base = `http://127.0.0.1:${port}`;
   console.log(
     `\nTraining benchmark: U-Net ${settings.size}×${settings.size}, depth ${settings.depth}, ${settings.filters} base filters, batch ${settings.batch}; ` +
@@ -173,6 +241,8 @@ async function main(): Promise<number> {
   );
 
   const states = new Map<Backend, BenchState>();
+  let hostEnd: ReturnType<typeof hostTicks>;
+  let ownEnd: number | null;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
   try {
     for (const backend of settings.backends) {
@@ -188,6 +258,8 @@ async function main(): Promise<number> {
       }
     }
   } finally {
+    hostEnd = hostTicks();
+    ownEnd = ownTicks();
     await browser.close();
     stop();
   }
@@ -195,30 +267,37 @@ async function main(): Promise<number> {
   const results = new Map<Backend, BenchResult>();
   for (const [b, s] of states) if (s.result) results.set(b, s.result);
   const gpu = results.get('webgpu');
-  const N = settings.steps;
 
   // Per-loss step time on WebGPU.
   const lossStepRatio: Record<string, number> = {};
-  const ce = gpu?.lossTimings.find((t) => t.loss === 'crossEntropy')?.medianMs;
+  const lossStepRatioFastest: Record<string, number> = {};
+  const lossStepRatioSpread: Record<string, [number, number]> = {};
+  const ce = gpu?.lossTimings.find((t) => t.loss === 'crossEntropy');
   if (gpu && gpu.lossTimings.length > 0 && ce) {
-    const soft = gpu.backend.software ? ', a software adapter: CPU-bound, says nothing of a real GPU' : '';
-    console.log(`\nStep time per loss on WebGPU (${gpu.backend.adapter || 'unnamed adapter'}${soft})`);
+    const soft = gpu.backend.software ? ': software, so CPU-bound' : '';
+    console.log(`\nStep time per loss on WebGPU (${gpu.backend.adapter || 'unnamed adapter'}${soft}), one model, one batch`);
     console.log(
-      `median of ${settings.rounds} interleaved rounds × ${settings.perRound} steps; aim ÷ cross-entropy ≤ 1.05\n`,
+      `${ce.roundsMs.length} interleaved rounds × ${settings.perRound} steps per loss. Step ms: median over the rounds. ÷ cross-entropy (aim ≤ 1.05): ` +
+        'median over the rounds of (loss step time ÷ cross-entropy step time of the same round); beside it the middle half of those per-round ratios, ' +
+        'which shows how far the measurement can be trusted.\n',
     );
-    console.log('| loss | step ms (median) | min–max ms | ÷ cross-entropy | first step s |');
+    console.log('| loss | step ms | ÷ cross-entropy | per-round ratios, 25th–75th percentile | first step s |');
     console.log('|---|---|---|---|---|');
     for (const t of gpu.lossTimings) {
-      const ratio = t.medianMs / ce;
-      lossStepRatio[t.loss] = ratio;
-      console.log(
-        `| ${t.loss} | ${f(t.medianMs, 1)} | ${f(Math.min(...t.roundsMs), 1)}–${f(Math.max(...t.roundsMs), 1)} | ${f(ratio, 3)}${ratio <= 1.05 ? '' : ' (above 1.05)'} | ${f(t.firstStepMs / 1000, 2)} |`,
-      );
+      lossStepRatio[t.loss] = t.ratio;
+      lossStepRatioFastest[t.loss] = t.ratioFastest;
+      const perRound = t.roundsMs.map((ms, r) => ms / (ce.roundsMs[r] ?? NaN)).sort((a, b) => a - b);
+      const spread = t.loss === ce.loss ? '—' : `${f(quantile(perRound, 0.25), 3)}–${f(quantile(perRound, 0.75), 3)}`;
+      lossStepRatioSpread[t.loss] = [quantile(perRound, 0.25), quantile(perRound, 0.75)];
+      console.log(`| ${t.loss} | ${f(t.medianMs, 0)} | ${f(t.ratio, 3)}${t.ratio <= 1.05 ? '' : ' (above 1.05)'} | ${spread} | ${f(t.firstStepMs / 1000, 2)} |`);
     }
   }
 
   // Backends side by side.
-  console.log(`\nBackends (steps/s over steps ${2 + WARMUP}–${N}, the loss read back every 5 steps)\n`);
+  console.log(
+    `\nBackends (steps/s: ${settings.timed} cross-entropy steps after ${WARMUP} warm-up steps, the loss read back every 5 steps; ` +
+      `first step: step 1 until its loss is read back, shader compilation included)\n`,
+  );
   console.log('| backend | adapter / renderer | steps/s | ms/step | first step s |');
   console.log('|---|---|---|---|---|');
   const stepsPerSecond: Record<string, number> = {};
@@ -237,7 +316,7 @@ async function main(): Promise<number> {
   }
 
   // Memory after step 1 and step N.
-  console.log(`\ntf.memory() after step 1 and step ${N} (aim: equal)\n`);
+  console.log(`\ntf.memory() after step 1, after step ${settings.steps} on WebGPU (aim: equal) and after the last step\n`);
   console.log('| backend | after step | tensors | bytes | GPU bytes (live tensors) | GPU bytes allocated (incl. free pool) |');
   console.log('|---|---|---|---|---|---|');
   for (const [b, r] of results) {
@@ -246,22 +325,49 @@ async function main(): Promise<number> {
     }
   }
   if (gpu?.backend.software) {
-    console.log('\nThe WebGPU adapter is SwiftShader (software, on the CPU): absolute speeds here say nothing about a real GPU; the ratios do.');
+    console.log(
+      '\nThe WebGPU adapter is SwiftShader, a software adapter running on the CPU: the absolute speeds, and WebGPU against WebGL ' +
+        'and the CPU backend, say nothing about a real GPU; the per-loss ratios compare the work of each loss on the same adapter.',
+    );
   }
 
-  const m1 = gpu ? memoryAt(gpu, 1) : undefined;
-  const mN = gpu ? memoryAt(gpu, N) : undefined;
+  const cores = cpus().length;
+  let busyCores: number | null = null;
+  let ownCores: number | null = null;
+  if (ticksStart && hostEnd && hostEnd.total > ticksStart.total) {
+    const span = (hostEnd.total - ticksStart.total) / cores; // ticks of wall time
+    busyCores = (hostEnd.busy - ticksStart.busy) / span;
+    ownCores = ownStart !== null && ownEnd !== null ? (ownEnd - ownStart) / span : null;
+    const others = ownCores === null ? null : Math.max(0, busyCores - ownCores);
+    console.log(
+      `Host CPU during the run: ${busyCores.toFixed(2)} of ${cores} cores busy on average` +
+        (ownCores === null || others === null ? '' : `, ${ownCores.toFixed(2)} of them this benchmark (browser included), ${others.toFixed(2)} other processes`) +
+        '. Other processes slow steps down and make the times noisy.',
+    );
+  }
+
+  const m1 = gpu?.memory[0];
+  const mN = gpu?.memory.find((m) => m.step === settings.steps);
+  const N = settings.steps;
   const wallSeconds = (performance.now() - started) / 1000;
   const training = {
     settings,
     adapter: gpu?.backend.adapter ?? null,
     softwareAdapter: gpu?.backend.software ?? null,
-    crossEntropyStepMs: ce ?? null,
+    crossEntropyStepMs: ce ? { medianRound: ce.medianMs, fastestRound: ce.minMs } : null,
+    lossRounds: ce?.roundsMs.length ?? 0,
+    /** 25th and 75th percentile of the per-round ratios. */
+    lossStepRatioSpread,
+    /** Fastest round of each loss ÷ fastest round of cross-entropy. */
+    lossStepRatioFastest,
+    host: { cores, busyCores, benchmarkCores: ownCores, loadAverage1m: loadavg()[0] ?? null },
     firstStepSeconds: firstStep,
-    [`bytesAfter1`]: m1?.numBytes ?? null,
+    bytesAfter1: m1?.numBytes ?? null,
     [`bytesAfter${N}`]: mN?.numBytes ?? null,
-    [`gpuBytesAfter1`]: m1?.numBytesInGPU ?? null,
+    gpuBytesAfter1: m1?.numBytesInGPU ?? null,
     [`gpuBytesAfter${N}`]: mN?.numBytesInGPU ?? null,
+    /** After the last step of the WebGPU page (when it took more than N steps). */
+    memoryAfterLast: gpu?.memory[gpu.memory.length - 1] ?? null,
     backends: Object.fromEntries(
       settings.backends.map((b) => {
         const s = states.get(b);

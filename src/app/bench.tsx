@@ -32,8 +32,9 @@ function int(q: URLSearchParams, name: string, fallback: number): number {
 }
 
 /**
- * ?backend=webgpu|webgl|cpu &size=32 &depth=2 &filters=4 &batch=2 &warmup=4 &steps=200
- * &losses=all|paper|none &rounds=5 &perRound=5
+ * ?backend=webgpu|webgl|cpu &size=32 &depth=2 &filters=4 &batch=2 &warmup=2 &timed=20
+ * &steps=200 &losses=all|paper|none &rounds=16 &perRound=2
+ * &budget=300 (the worker's BenchRequest)
  */
 function requestFromQuery(search: string): BenchRequest {
   const q = new URLSearchParams(search);
@@ -45,11 +46,13 @@ function requestFromQuery(search: string): BenchRequest {
     depth: int(q, 'depth', 2),
     baseFilters: int(q, 'filters', 4),
     batchSize: int(q, 'batch', 2),
-    warmupSteps: int(q, 'warmup', 4),
-    memorySteps: Math.max(3, int(q, 'steps', 200)),
+    warmupSteps: int(q, 'warmup', 2),
+    timedSteps: int(q, 'timed', 20),
+    memorySteps: int(q, 'steps', 200),
     losses: losses === 'paper' || losses === 'none' ? losses : 'all',
-    rounds: int(q, 'rounds', 5),
-    perRound: int(q, 'perRound', 5),
+    rounds: int(q, 'rounds', 16),
+    perRound: int(q, 'perRound', 2),
+    budgetSeconds: int(q, 'budget', 300),
   };
 }
 
@@ -135,8 +138,10 @@ function BenchPage() {
                 <thead>
                   <tr>
                     <th>loss</th>
-                    <th>step ms (median)</th>
-                    <th>÷ cross-entropy</th>
+                    <th>step ms (median round)</th>
+                    <th>÷ cross-entropy (median of per-round ratios)</th>
+                    <th>step ms (fastest round)</th>
+                    <th>÷ cross-entropy (fastest rounds)</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -144,7 +149,9 @@ function BenchPage() {
                     <tr key={t.loss}>
                       <td>{t.loss}</td>
                       <td>{t.medianMs.toFixed(1)}</td>
-                      <td>{(t.medianMs / (r.lossTimings.find((c) => c.loss === 'crossEntropy')?.medianMs ?? NaN)).toFixed(3)}</td>
+                      <td>{t.ratio.toFixed(3)}</td>
+                      <td>{t.minMs.toFixed(1)}</td>
+                      <td>{t.ratioFastest.toFixed(3)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -3,22 +3,31 @@
  * Training benchmark worker (bench.html, driven by `npm run bench`). On one tfjs backend it
  * trains one U-Net on one fixed synthetic batch with optimizer steps made as the Trainer makes
  * them (SGD at the paper's learning rate; optimizer.minimize(() => loss(y, model(x)), true)
- * inside tf.tidy, the cost disposed) and measures:
+ * inside tf.tidy, the cost disposed, the loss read back every `lossReadEvery` = 5 steps), all
+ * on one set of weights carried on from step to step. In order:
  *
- * - the first step: wall time of step 1 until its loss value is read back, which includes
- *   compiling the shaders (WebGPU, WebGL) of the forward and backward pass;
- * - tf.memory() after step 1 and after step `memorySteps` (default 200) of the same loss, and
- *   after the per-loss steps below: numTensors, numBytes and, on WebGPU, numBytesInGPU /
- *   numBytesAllocatedInGPU (the latter includes the backend's pool of free buffers);
- * - steps per second: the steps after warm-up up to `memorySteps`, timed from the first to the
- *   read-back of the last step's loss, reading the loss back every `lossReadEvery` steps as the
- *   Trainer does (so queued device work is waited for and counted);
- * - per loss (when `losses` is not 'none'): after one untimed step per loss (its own shaders),
- *   `rounds` rounds in which every loss in turn takes `perRound` steps, the last one read back;
- *   the order of the losses rotates from round to round and the step time of a loss is the
- *   median over the rounds, so drift (thermal, the host's other work) hits every loss alike.
+ * 1. step 1 (cross-entropy), timed until its loss value is read back: the first step, which
+ *    includes compiling the shaders (WebGPU, WebGL) of the forward and backward pass;
+ * 2. one step of every other timed loss: it compiles that loss's shaders, its time is kept as
+ *    the loss's first step and is not part of the ratio;
+ * 3. `warmupSteps` cross-entropy steps, then `timedSteps` cross-entropy steps timed from the
+ *    first until the last one's loss is read back (so queued device work is counted): the
+ *    steps per second;
+ * 4. per loss: rounds in which every timed loss in turn takes `perRound` steps, the last one
+ *    read back; the order rotates from round to round. At least MIN_ROUNDS and at most
+ *    `rounds` rounds are run; another round starts only if it and the cross-entropy steps of
+ *    phase 5 are expected (from the last round's time) to end within `budgetSeconds` of the
+ *    worker's start, so a slow or busy machine runs fewer rounds instead of running late.
+ *    A loss's step time is its median per-step time over the rounds; its ratio to
+ *    cross-entropy is the median over the rounds of (its step time ÷ the cross-entropy step
+ *    time of the same round), which cancels drift between rounds. The ratio of the fastest
+ *    rounds is kept beside it;
+ * 5. cross-entropy steps up to step `memorySteps` (default 200) if the steps above were fewer.
  *
- * Every loss trains the same model (one set of weights, carried on from step to step).
+ * tf.memory() is taken after step 1, after step `memorySteps` (in whichever phase it falls) and,
+ * when the plan takes more steps, after the last: numTensors, numBytes and, on WebGPU,
+ * numBytesInGPU (live tensors) and numBytesAllocatedInGPU (every buffer the backend holds, its
+ * pool of free buffers included).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/data/rng';
@@ -35,14 +44,19 @@ export interface BenchRequest {
   depth: number;
   baseFilters: number;
   batchSize: number;
-  /** Steps of the warm-up between step 1 and the timed loop. */
+  /** Untimed cross-entropy steps before the timed loop. */
   warmupSteps: number;
-  /** tf.memory() is taken after step 1 and after this step; the timed loop ends here. */
+  /** Steps of the timed loop (steps per second). */
+  timedSteps: number;
+  /** tf.memory() is taken after step 1 and after this step (later if the plan needs more steps). */
   memorySteps: number;
   /** Per-loss timing: 'all' (LOSS_IDS), 'paper' (PAPER_COMPARISON) or 'none'. */
   losses: 'all' | 'paper' | 'none';
+  /** Most rounds of the per-loss timing; fewer when `budgetSeconds` would be exceeded. */
   rounds: number;
   perRound: number;
+  /** Time from the worker's start within which the per-loss rounds and phase 5 should end. */
+  budgetSeconds: number;
 }
 
 export interface MemorySnapshot {
@@ -61,7 +75,13 @@ export interface LossTiming {
   firstStepMs: number;
   /** Per-step time of each round (ms). */
   roundsMs: number[];
+  /** Fastest round and median round (ms per step). */
+  minMs: number;
   medianMs: number;
+  /** Median over the rounds of this loss's step time ÷ the cross-entropy step time of the same round. */
+  ratio: number;
+  /** minMs ÷ cross-entropy's minMs. */
+  ratioFastest: number;
 }
 
 export interface BenchResult {
@@ -75,7 +95,7 @@ export interface BenchResult {
   stepsPerSecond: number;
   memory: MemorySnapshot[];
   lossTimings: LossTiming[];
-  /** Final loss value of the first-loss run: finite means the training did not diverge. */
+  /** The last loss value read back: finite means the training did not diverge. */
   lastLoss: number;
   totalSeconds: number;
 }
@@ -85,6 +105,9 @@ export type BenchEvent =
   | { type: 'result'; result: BenchResult }
   | { type: 'unavailable'; backend: BackendName; reason: string }
   | { type: 'error'; message: string };
+
+/** Rounds of the per-loss timing run whatever the time budget. */
+const MIN_ROUNDS = 3;
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (e: BenchEvent) => scope.postMessage(e);
@@ -142,65 +165,93 @@ async function run(req: BenchRequest): Promise<void> {
     c.dispose();
     return v;
   };
-  /** `n` steps of one loss, the loss read back every `every` steps and after the last; wall ms. */
-  const steps = async (id: LossId, n: number, every: number): Promise<{ ms: number; last: number }> => {
+  const base: LossId = 'crossEntropy';
+  const memorySnapshots: MemorySnapshot[] = [];
+  let done = 0;
+  /**
+   * `n` steps of one loss, the loss read back every `every` steps and after the last; wall ms.
+   * tf.memory() is taken after step 1 and after step `memorySteps`, whichever phase they fall in.
+   */
+  const take = async (id: LossId, n: number, every: number): Promise<{ ms: number; last: number }> => {
     const t = performance.now();
     let last = NaN;
     for (let i = 1; i <= n; i++) {
       const c = step(id);
       if (i % every === 0 || i === n) last = await read(c);
       else c.dispose();
+      done++;
+      if (done === 1 || done === req.memorySteps) memorySnapshots.push(memory(done));
     }
     return { ms: performance.now() - t, last };
   };
 
-  const base: LossId = 'crossEntropy';
-  const memorySnapshots: MemorySnapshot[] = [];
-  post({ type: 'progress', message: `${req.backend}: step 1 (compiles the shaders)…` });
-  const first = await steps(base, 1, 1);
-  memorySnapshots.push(memory(1));
-  post({ type: 'progress', message: `${req.backend}: first step ${(first.ms / 1000).toFixed(2)} s; ${req.warmupSteps} warm-up steps…` });
+  post({ type: 'progress', message: `${req.backend}: step 1${req.backend === 'cpu' ? '' : ' (compiles the shaders)'}…` });
+  const first = await take(base, 1, 1);
+  post({ type: 'progress', message: `${req.backend}: first step ${(first.ms / 1000).toFixed(2)} s` });
 
-  const warm = Math.max(0, Math.min(req.warmupSteps, req.memorySteps - 2));
-  await steps(base, warm, DEFAULT_TRAINING.lossReadEvery);
-  const timedSteps = req.memorySteps - 1 - warm;
-  post({ type: 'progress', message: `${req.backend}: timing steps ${warm + 2}–${req.memorySteps}…` });
-  const timed = await steps(base, timedSteps, DEFAULT_TRAINING.lossReadEvery);
-  memorySnapshots.push(memory(req.memorySteps));
-  post({ type: 'progress', message: `${req.backend}: ${((timedSteps * 1000) / timed.ms).toFixed(2)} steps/s` });
-
-  const lossTimings: LossTiming[] = [];
   const ids: readonly LossId[] = req.losses === 'all' ? LOSS_IDS : req.losses === 'paper' ? PAPER_COMPARISON : [];
-  if (ids.length > 0) {
-    for (const id of ids) {
-      const f = await steps(id, 1, 1);
-      lossTimings.push({ loss: id, firstStepMs: f.ms, roundsMs: [], medianMs: NaN });
-    }
+  const lossTimings: LossTiming[] = [];
+  if (ids.length > 0) post({ type: 'progress', message: `${req.backend}: first step of each of ${ids.length} losses…` });
+  for (const id of ids) {
+    const ms = id === base ? first.ms : (await take(id, 1, 1)).ms;
+    lossTimings.push({ loss: id, firstStepMs: ms, roundsMs: [], minMs: NaN, medianMs: NaN, ratio: NaN, ratioFastest: NaN });
+  }
+
+  await take(base, req.warmupSteps, DEFAULT_TRAINING.lossReadEvery);
+  post({ type: 'progress', message: `${req.backend}: timing ${req.timedSteps} steps…` });
+  const timed = await take(base, req.timedSteps, DEFAULT_TRAINING.lossReadEvery);
+  post({ type: 'progress', message: `${req.backend}: ${((req.timedSteps * 1000) / timed.ms).toFixed(2)} steps/s` });
+
+  const ce = lossTimings.find((t) => t.loss === base);
+  if (lossTimings.length > 0) {
+    const ratios = new Map<LossId, number[]>(lossTimings.map((t) => [t.loss, []]));
+    const roundSteps = lossTimings.length * req.perRound;
+    let roundMs = 0;
     for (let r = 0; r < req.rounds; r++) {
-      post({ type: 'progress', message: `${req.backend}: per-loss round ${r + 1} of ${req.rounds}…` });
+      if (r >= MIN_ROUNDS) {
+        const fill = Math.max(0, req.memorySteps - done - roundSteps) * (roundMs / roundSteps);
+        if (performance.now() + roundMs + fill > t0 + req.budgetSeconds * 1000) break;
+      }
+      post({ type: 'progress', message: `${req.backend}: per-loss round ${r + 1} (of at most ${req.rounds}), steps ${done + 1}–${done + roundSteps}…` });
+      const roundStart = performance.now();
       for (let k = 0; k < lossTimings.length; k++) {
         const lt = lossTimings[(k + r) % lossTimings.length];
         if (!lt) continue;
-        const s = await steps(lt.loss, req.perRound, req.perRound);
+        const s = await take(lt.loss, req.perRound, req.perRound);
         lt.roundsMs.push(s.ms / req.perRound);
       }
+      const ceMs = ce?.roundsMs[r];
+      for (const lt of lossTimings) if (ceMs !== undefined) ratios.get(lt.loss)?.push((lt.roundsMs[r] ?? NaN) / ceMs);
+      roundMs = performance.now() - roundStart;
     }
-    for (const lt of lossTimings) lt.medianMs = median(lt.roundsMs);
-    const total = req.memorySteps + lossTimings.length * (1 + req.rounds * req.perRound);
-    memorySnapshots.push(memory(total));
+    for (const lt of lossTimings) {
+      lt.minMs = Math.min(...lt.roundsMs);
+      lt.medianMs = median(lt.roundsMs);
+    }
+    for (const lt of lossTimings) {
+      lt.ratio = ce ? median(ratios.get(lt.loss) ?? []) : NaN;
+      lt.ratioFastest = ce ? lt.minMs / ce.minMs : NaN;
+    }
   }
+
+  let last = timed.last;
+  if (done < req.memorySteps) {
+    post({ type: 'progress', message: `${req.backend}: cross-entropy steps ${done + 1}–${req.memorySteps}…` });
+    last = (await take(base, req.memorySteps - done, DEFAULT_TRAINING.lossReadEvery)).last;
+  }
+  if (done > req.memorySteps) memorySnapshots.push(memory(done));
 
   const result: BenchResult = {
     request: req,
     backend: b.info,
     model: { config, parameters: countParameters(config) },
     firstStepSeconds: first.ms / 1000,
-    timedSteps,
+    timedSteps: req.timedSteps,
     timedSeconds: timed.ms / 1000,
-    stepsPerSecond: (timedSteps * 1000) / timed.ms,
+    stepsPerSecond: (req.timedSteps * 1000) / timed.ms,
     memory: memorySnapshots,
     lossTimings,
-    lastLoss: timed.last,
+    lastLoss: last,
     totalSeconds: (performance.now() - t0) / 1000,
   };
   x.dispose();
