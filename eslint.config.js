@@ -27,7 +27,7 @@ const DOM_GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'na
 );
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', 'e2e-artifacts', 'bench/.out'] },
+  { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', 'e2e-artifacts', 'e2e/bench/.out'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,10 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/chromium';
 
 /**
- * End-to-end tests in real Chromium with real WebGPU. On a machine without a GPU, Chromium's
- * software adapter (SwiftShader) serves WebGPU when started with the flags below; the page
- * must come from http://localhost (a secure context) for navigator.gpu to exist.
- * CHROMIUM_PATH overrides the browser (default: Debian's /usr/bin/chromium).
+ * End-to-end tests in real Chromium with real WebGPU (flags and browser path: e2e/chromium.ts).
+ * The app is built and served on localhost by the config itself.
  */
 const PORT = Number(process.env.E2E_PORT ?? 4317);
 
@@ -23,18 +22,8 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--enable-unsafe-webgpu',
-        '--use-webgpu-adapter=swiftshader',
-        '--enable-features=Vulkan',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
+      executablePath: CHROMIUM_PATH,
+      args: [...CHROMIUM_ARGS],
     },
   },
   webServer: {

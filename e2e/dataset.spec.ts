@@ -63,7 +63,7 @@ test.describe('real data from ../shared/data', () => {
     await expect(page.getByRole('heading', { name: `Pairing: ${n} pairs (Medical Segmentation Decathlon)` })).toBeVisible();
     await expect(page.getByRole('heading', { name: /Labels: 2 foreground classes/ })).toBeVisible();
     await expect(page.getByText(/3 files ignored/)).toBeVisible();
-    // Foreground per class, from the independent numpy reader (scripts/reference/nifti_reference.py).
+    // Foreground per class, from the independent numpy reader (src/core/io/__fixtures__/nifti_reference.py).
     for (const k of [1, 2]) {
       const per = reference.cases.map((c) => {
         const total = Object.values(c.label.counts).reduce((s, v) => s + v, 0);

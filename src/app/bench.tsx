@@ -1,5 +1,5 @@
 /**
- * Training benchmark page (bench.html), opened by `npm run bench` (bench/training.ts) once per
+ * Training benchmark page (bench.html), opened by `npm run bench` (e2e/bench/training.ts) once per
  * backend. The query string picks the backend and the sizes (see {@link requestFromQuery});
  * a worker (worker/bench.worker.ts) trains and times, and the finished state is published as
  * window.__bench for the driver to read. Progress lines also go to the console.
@@ -19,7 +19,7 @@ export interface BenchState {
 
 declare global {
   interface Window {
-    /** The finished benchmark, read by bench/training.ts. */
+    /** The finished benchmark, read by e2e/bench/training.ts. */
     __bench?: BenchState;
   }
 }

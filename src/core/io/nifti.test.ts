@@ -740,7 +740,7 @@ function readCase(sub: 'imagesTr' | 'labelsTr', id: string): Volume {
   return readNifti(new Uint8Array(readFileSync(`${TASK04}/${file}`)), file);
 }
 
-describe('readNifti on Task04_Hippocampus (numpy reference: scripts/reference/nifti_reference.py)', () => {
+describe('readNifti on Task04_Hippocampus (numpy reference: src/core/io/__fixtures__/nifti_reference.py)', () => {
   if (!HAVE_TASK04) it.skip(`skipped: ${TASK04} not found (see ../shared/data/README.md)`, () => {});
 
   it('the reference covers uint8 and float32 images and the float32 label volumes', () => {

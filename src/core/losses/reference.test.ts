@@ -1,6 +1,6 @@
 /**
  * Every loss against values computed independently in float64 with numpy
- * (scripts/reference/losses_reference.py → __fixtures__/reference.json): 2D and 3D, binary and
+ * (src/core/losses/__fixtures__/losses_reference.py → __fixtures__/reference.json): 2D and 3D, binary and
  * 3-class, random, tiny and empty masks, perfect and confidently wrong predictions,
  * probabilities at exactly 0 and 1, defaults, paper settings and other settings.
  */

@@ -9,7 +9,7 @@ import {
   type ZeroMethod,
 } from './stats';
 
-// Reference values come from scripts/reference/metrics_reference.py (scipy 1.17), which
+// Reference values come from src/core/metrics/__fixtures__/metrics_reference.py (scipy 1.17), which
 // records the exact scipy call of every case in its `scipy` field.
 interface WilcoxonCase {
   name: string;

@@ -3,7 +3,7 @@ import reference from './__fixtures__/stats_reference.json';
 import { formatMeanStd, summarize } from './summary';
 
 describe('summarize', () => {
-  // numpy: mean, std(ddof=1), median, min, max (scripts/reference/metrics_reference.py).
+  // numpy: mean, std(ddof=1), median, min, max (src/core/metrics/__fixtures__/metrics_reference.py).
   for (const c of reference.summary) {
     it(`matches numpy for ${c.name}`, () => {
       const s = summarize(c.values);

@@ -37,21 +37,10 @@ import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import type { BenchState } from '../src/app/bench';
-import type { BenchResult } from '../src/worker/bench.worker';
+import type { BenchState } from '../../src/app/bench';
+import type { BenchResult } from '../../src/worker/bench.worker';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium';
 
-/** The Chromium flags of playwright.config.ts: WebGPU on SwiftShader when there is no GPU. */
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -243,7 +232,7 @@ async function main(): Promise<number> {
   const states = new Map<Backend, BenchState>();
   let hostEnd: ReturnType<typeof hostTicks>;
   let ownEnd: number | null;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
   try {
     for (const backend of settings.backends) {
       const page = await browser.newPage();

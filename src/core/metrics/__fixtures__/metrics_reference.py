@@ -4,7 +4,7 @@
 Writes src/core/metrics/__fixtures__/stats_reference.json, which the vitest suites read.
 CI has no Python, so the generated JSON is committed; rerun this script after changing it:
 
-    python3 scripts/reference/metrics_reference.py
+    python3 src/core/metrics/__fixtures__/metrics_reference.py
 
 Generated with numpy 2.4 / scipy 1.17 (the versions are recorded in the JSON).
 
@@ -40,7 +40,7 @@ import numpy as np
 import scipy
 from scipy import stats
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 OUT = ROOT / "src" / "core" / "metrics" / "__fixtures__" / "stats_reference.json"
 
 rng = np.random.default_rng(20220127)
@@ -313,7 +313,7 @@ for name, vals in [
     })
 
 out = {
-    "generatedBy": "scripts/reference/metrics_reference.py",
+    "generatedBy": "src/core/metrics/__fixtures__/metrics_reference.py",
     "numpy": np.__version__,
     "scipy": scipy.__version__,
     "wilcoxon": wil,

@@ -4,7 +4,7 @@
 Writes src/core/io/__fixtures__/nifti_reference.json, which nifti.test.ts reads. CI has no
 Python, so the generated JSON is committed; rerun after changing the cases:
 
-    python3 scripts/reference/nifti_reference.py [path/to/shared/data]
+    python3 src/core/io/__fixtures__/nifti_reference.py [path/to/shared/data]
 
 Uses only the standard library (gzip, struct) and numpy: the NIfTI-1 header fields are read
 at their nifti1.h offsets (sizeof_hdr 0, dim 40, datatype 70, bitpix 72, pixdim 76,
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 OUT = ROOT / "src" / "core" / "io" / "__fixtures__" / "nifti_reference.json"
 DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
 TASK = DATA / "Task04_Hippocampus"
@@ -92,7 +92,7 @@ def main() -> None:
         })
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({
-        "generator": "scripts/reference/nifti_reference.py",
+        "generator": "src/core/io/__fixtures__/nifti_reference.py",
         "numpy": np.__version__,
         "dataset": "Task04_Hippocampus",
         "cases": cases,

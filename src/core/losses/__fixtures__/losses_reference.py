@@ -3,7 +3,7 @@
 
 Usage (from the repository root):
 
-    python3 scripts/reference/losses_reference.py
+    python3 src/core/losses/__fixtures__/losses_reference.py
 
 writes src/core/losses/__fixtures__/reference.json, which the TypeScript unit tests read
 (CI has no Python, so the JSON is committed). Needs numpy only.
@@ -38,7 +38,7 @@ from typing import Callable
 
 import numpy as np
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 OUT_PATH = os.path.join(ROOT, "src", "core", "losses", "__fixtures__", "reference.json")
 
 # Keras epsilon clip, with the bounds rounded to float32 exactly as a float32 clip sees them.
@@ -859,7 +859,7 @@ def main() -> int:
     assert any(c["expected"] < 0 for c in cases if c["loss"] == "combo"), "combo never negative?"
 
     doc = {
-        "generator": "scripts/reference/losses_reference.py",
+        "generator": "src/core/losses/__fixtures__/losses_reference.py",
         "numpy": np.__version__,
         "note": (
             "Independent float64 reference for the losses of LOSSES.md, computed from the "

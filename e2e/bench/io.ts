@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'fflate';
-import { readNifti } from '../src/core/io/nifti';
-import { encodeNifti } from '../src/core/io/testing/nifti-fixtures';
+import { readNifti } from '../../src/core/io/nifti';
+import { encodeNifti } from '../../src/core/io/testing/nifti-fixtures';
 
 const DIMS = [240, 240, 155] as const;
 const VOXELS = DIMS[0] * DIMS[1] * DIMS[2];
