@@ -4,11 +4,10 @@
  * a worker (worker/bench.worker.ts) trains and times, and the finished state is published as
  * window.__bench for the driver to read. Progress lines also go to the console.
  */
-import { StrictMode, useEffect, useRef, useState } from 'react';
-import { createRoot } from 'react-dom/client';
+import { useEffect, useRef, useState } from 'react';
+import { mount } from './mount';
 import type { BackendName } from '../worker/backend';
 import type { BenchEvent, BenchRequest, BenchResult } from '../worker/bench.worker';
-import './styles.css';
 
 export interface BenchState {
   status: 'running' | 'done' | 'unavailable' | 'error';
@@ -164,10 +163,4 @@ function BenchPage() {
   );
 }
 
-const root = document.getElementById('root');
-if (!root) throw new Error('bench.html has no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <BenchPage />
-  </StrictMode>,
-);
+mount(BenchPage, 'bench.html');

@@ -1,12 +1,4 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
 import { SelfCheckPage } from '../features/selfcheck/SelfCheckPage';
-import './styles.css';
+import { mount } from './mount';
 
-const root = document.getElementById('root');
-if (!root) throw new Error('selfcheck.html has no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <SelfCheckPage />
-  </StrictMode>,
-);
+mount(SelfCheckPage, 'selfcheck.html');

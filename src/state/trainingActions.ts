@@ -11,6 +11,7 @@ import { TrainingClient, type TrainingListener } from '../worker/trainingClient'
 import type { ExperimentFile, ExperimentRequest } from '../worker/trainingProtocol';
 import { experimentFromJson, experimentToJson, modelFromFiles, modelToFiles } from '../core/io/modelFiles';
 import { datasetRegistry } from './datasetRegistry';
+import { download } from './download';
 import { useStudio } from './store';
 import type { TrainingSettings, TrainingState } from './trainingSlice';
 
@@ -78,6 +79,9 @@ const onEvent: TrainingListener = (e) => {
     case 'inference':
       patch({ inference: { name: e.name, status: 'done', perCase: e.perCase } });
       return;
+    case 'inferenceFailed':
+      patch({ inference: null, error: `${e.name}: ${e.message}` });
+      return;
     case 'error':
       patch({ error: e.message });
       return;
@@ -93,17 +97,6 @@ const onEvent: TrainingListener = (e) => {
   }
 };
 client.on(onEvent);
-
-function download(name: string, blob: Blob) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 function newId(): string {
   return `exp-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.floor(Math.random() * 1e6)}`;

@@ -189,17 +189,17 @@ async function infer(files: ModelFiles, cases: Case[], numClasses: number) {
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({ modelTopology: files.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs: files.weightSpecs as tf.io.WeightsManifestEntry[], weightData: files.weightData }),
   );
-  const g = modelGeometry(model);
-  if (g.classes !== numClasses) {
-    model.dispose();
-    throw new Error(`the model predicts ${g.classes} classes but the dataset has ${numClasses}`);
-  }
-  const samples = prepareSamples(cases, { inputWidth: g.width, inputHeight: g.height, channels: g.channels, slices: 'all', keepOriginal: true });
-  const trainer = new Trainer(model, createLoss('crossEntropy'), { train: samples, validation: [] }, trainingConfig({ augmentation: null }));
+  let trainer: Trainer | null = null;
   try {
+    const g = modelGeometry(model);
+    if (g.classes !== numClasses) throw new Error(`the model predicts ${g.classes} classes but the dataset has ${numClasses}`);
+    const samples = prepareSamples(cases, { inputWidth: g.width, inputHeight: g.height, channels: g.channels, slices: 'all', keepOriginal: true });
+    trainer = new Trainer(model, createLoss('crossEntropy'), { train: samples, validation: [] }, trainingConfig({ augmentation: null }));
     return await testMetrics(trainer, samples, numClasses);
   } finally {
-    trainer.dispose({ model: true });
+    // The model goes with the trainer, or alone when the trainer could not be built.
+    if (trainer) trainer.dispose({ model: true });
+    else model.dispose();
   }
 }
 
@@ -291,7 +291,11 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
       }
       case 'infer':
         await backendReady;
-        post({ type: 'inference', name: cmd.name, perCase: await infer(cmd.model, cmd.cases, cmd.numClasses) });
+        try {
+          post({ type: 'inference', name: cmd.name, perCase: await infer(cmd.model, cmd.cases, cmd.numClasses) });
+        } catch (e) {
+          post({ type: 'inferenceFailed', name: cmd.name, message: message(e) });
+        }
         return;
       case 'remove': {
         const s = await store();

@@ -79,5 +79,6 @@ export type TrainingEvent =
   | { type: 'experiments'; list: StoredExperiment[] }
   | { type: 'experimentFile'; file: ExperimentFile }
   | { type: 'modelFiles'; name: string; model: ModelFiles }
+  | { type: 'inferenceFailed'; name: string; message: string }
   | { type: 'inference'; name: string; perCase: { id: string; dsc: number[]; iou: number[]; precision: number[]; recall: number[] }[] }
   | { type: 'error'; message: string };

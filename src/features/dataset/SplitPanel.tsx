@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { splitCases, splitToCsv } from '../../core/data/split';
 import { datasetActions } from '../../state/datasetActions';
 import { datasetRegistry } from '../../state/datasetRegistry';
+import { download } from '../../state/download';
 import { useStudio } from '../../state/store';
 
 /** The seeded split (the paper's 64/16/20, or the dataset's own), shown and exported as CSV. */
@@ -14,14 +15,7 @@ export function SplitPanel() {
     return cases.length ? splitCases(cases, seed) : null;
   }, [version, seed]);
   if (!split) return null;
-  const download = () => {
-    const url = URL.createObjectURL(new Blob([splitToCsv(split)], { type: 'text/csv' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `split-seed-${seed}.csv`;
-    a.click();
-    URL.revokeObjectURL(url);
-  };
+  const exportCsv = () => download(`split-seed-${seed}.csv`, new Blob([splitToCsv(split)], { type: 'text/csv' }));
   return (
     <section className="panel" aria-labelledby="split-title">
       <h2 id="split-title">Split</h2>
@@ -38,7 +32,7 @@ export function SplitPanel() {
       <p data-testid="split-counts">
         training {split.train.length} · validation {split.validation.length} · test {split.test.length}
       </p>
-      <button type="button" onClick={download}>
+      <button type="button" onClick={exportCsv}>
         Export split (CSV)
       </button>
     </section>
