@@ -16,6 +16,7 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-webgpu',
       'plotly.js',
       'react-plotly.js/factory',
+      'cornerstone-core',
     ],
   },
   build: {
