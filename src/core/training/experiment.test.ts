@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetSplit } from '../data/split';
 import { PAPER_COMPARISON, paperParams } from '../losses';
 import { caseMetrics } from '../metrics';
-import { Experiment, gammaSweepRuns, paperRuns, resolveRunSpecs, type ExperimentEvent, type ExperimentOptions } from './experiment';
+import { Experiment, gammaSweepRuns, predictCaseSlices, paperRuns, resolveRunSpecs, type ExperimentEvent, type ExperimentOptions } from './experiment';
 import { normalizedSlices } from './samples';
 import { installFastCpuConvGradients, restoreStockCpuConvGradients } from './testing/fastCpuConv';
 import { stackCases, syntheticCases } from './testing/fixtures';
@@ -163,6 +163,35 @@ describe('Experiment', () => {
     expect(snap.runs[0]!.test).toEqual([
       { id: 'vol', dsc: [expected[0]!.scores.dsc], iou: [expected[0]!.scores.iou], precision: [expected[0]!.scores.precision], recall: [expected[0]!.scores.recall] },
     ]);
+    ex.dispose();
+  });
+
+  it('predictCaseSlices gives the labels that were scored, at the source size of a resized image, in the order asked', async () => {
+    const big = syntheticCases(1, 33, 48)[0]!;
+    const vol = stackCases('vol', syntheticCases(3, 21, 32));
+    const ex = new Experiment(
+      options({
+        runs: [{ loss: 'crossEntropy' }],
+        cases: [...cases, big, vol],
+        split: { ...split, test: [big.id, 'vol'] },
+        config: { augmentation: null, stepsPerEpoch: 1, maxEpochs: 1 },
+      }),
+    );
+    const snap = await ex.run();
+    const trainer = ex.trainer('crossEntropy');
+    const before = tf.memory().numTensors;
+    const [bigPred] = await predictCaseSlices(trainer, big, [0], { channels: 1, numClasses: 2 });
+    expect(bigPred).toHaveLength(48 * 48);
+    const m = caseMetrics(big.labels, bigPred!, 2)[0]!.scores;
+    const scored = snap.runs[0]!.test!.find((c) => c.id === big.id)!;
+    expect([m.dsc, m.iou, m.precision, m.recall]).toEqual([scored.dsc[0], scored.iou[0], scored.precision[0], scored.recall[0]]);
+    const volPreds = await predictCaseSlices(trainer, vol, [2, 0, 1], { channels: 1, numClasses: 2 });
+    const joined = new Uint8Array(3 * 1024);
+    [2, 0, 1].forEach((k, i) => joined.set(volPreds[i]!, k * 1024));
+    const v = caseMetrics(vol.labels, joined, 2)[0]!.scores;
+    expect(snap.runs[0]!.test!.find((c) => c.id === 'vol')!.dsc).toEqual([v.dsc]);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(predictCaseSlices(trainer, vol, [3], { channels: 1, numClasses: 2 })).rejects.toThrow(/slice 3 is outside 0…2/);
     ex.dispose();
   });
 

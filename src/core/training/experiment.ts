@@ -35,7 +35,7 @@ import type { Case } from '../data/types';
 import { createLoss, LOSSES, PAPER_COMPARISON, paperParams, resolveParams, type LossId, type LossParams, type ResolvedParams } from '../losses';
 import { argmaxLabels, caseMetrics } from '../metrics';
 import { trainingConfig, validateTrainingConfig, type TrainingConfig } from './config';
-import { prepareSamples, type PreparedSample, type SampleOptions } from './samples';
+import { fitToInput, normalizedSlices, prepareSamples, type PreparedSample, type SampleOptions } from './samples';
 import { CHECKPOINT_VERSION, CheckpointMismatchError, differences, type TrainerCheckpoint } from './checkpoint';
 import { modelGeometry, Trainer, type EpochSummary, type Prediction, type PredictOptions, type StopReason } from './trainer';
 import type { Sample2D } from '../data/types';
@@ -628,23 +628,9 @@ export async function testMetrics(trainer: Trainer, samples: readonly PreparedSa
   const parts = new Map<string, { truth: Uint8Array[]; pred: Uint8Array[]; roi: (Uint8Array | undefined)[] }>();
   await trainer.forEachPrediction(
     samples,
-    (sample, probs, _loss, index) => {
+    (_sample, probs, _loss, index) => {
       const s = samples[index]!;
-      const C = numClasses;
-      const box = s.crop;
-      const inside = cropPlane(probs, sample.width, sample.height, C, box);
-      let pred: Uint8Array;
-      let truth: Uint8Array;
-      let roi: Uint8Array | undefined;
-      if (s.original) {
-        pred = argmaxLabels(resampleBilinear(inside, box.width, box.height, C, s.sourceWidth, s.sourceHeight), C);
-        truth = s.original.labels;
-        roi = s.original.roi;
-      } else {
-        pred = argmaxLabels(inside, C);
-        truth = cropPlane(s.labels, s.width, s.height, 1, box);
-        roi = s.roi ? cropPlane(s.roi, s.width, s.height, 1, box) : undefined;
-      }
+      const { pred, truth, roi } = labelsAtSource(s, probs, numClasses);
       let p = parts.get(s.caseId);
       if (!p) parts.set(s.caseId, (p = { truth: [], pred: [], roi: [] }));
       p.truth.push(truth);
@@ -667,6 +653,66 @@ export async function testMetrics(trainer: Trainer, samples: readonly PreparedSa
     });
   }
   return out;
+}
+
+/**
+ * A prepared sample's prediction (softmax probabilities at the sample's size) as labels of the
+ * source slice: the image part of the sample (padding cut off), resampled back to the slice's
+ * original size when it was resized (probabilities bilinearly, then argmax), with the source
+ * labels and roi to score it against.
+ */
+export function labelsAtSource(s: PreparedSample, probs: Float32Array, numClasses: number): { pred: Uint8Array; truth: Uint8Array; roi: Uint8Array | undefined } {
+  const C = numClasses;
+  const box = s.crop;
+  const inside = cropPlane(probs, s.width, s.height, C, box);
+  if (s.original) {
+    return { pred: argmaxLabels(resampleBilinear(inside, box.width, box.height, C, s.sourceWidth, s.sourceHeight), C), truth: s.original.labels, roi: s.original.roi };
+  }
+  return {
+    pred: argmaxLabels(inside, C),
+    truth: cropPlane(s.labels, s.width, s.height, 1, box),
+    roi: s.roi ? cropPlane(s.roi, s.width, s.height, 1, box) : undefined,
+  };
+}
+
+/**
+ * Chosen axial slices of a case as model-ready samples, normalised as for training (z-score over
+ * the whole volume, channel rule) and fitted to the model input, with what is needed to bring a
+ * prediction back to the slice's own size. Order as asked.
+ */
+export function prepareCaseSlices(
+  c: Case,
+  slices: readonly number[],
+  opts: { channels: number; inputWidth: number; inputHeight: number; window?: SampleOptions['window'] },
+): PreparedSample[] {
+  const normalized = normalizedSlices(c, { channels: opts.channels, slices, ...(opts.window ? { window: opts.window } : {}) });
+  return normalized.map(({ slice, sample }) => {
+    const fitted = fitToInput(sample, opts.inputWidth, opts.inputHeight, 'resize');
+    const p: PreparedSample = { ...fitted.sample, caseId: c.id, slice, crop: fitted.crop, sourceWidth: sample.width, sourceHeight: sample.height };
+    if (fitted.resized) p.original = { labels: sample.labels, ...(sample.roi ? { roi: sample.roi } : {}) };
+    return p;
+  });
+}
+
+/**
+ * Label maps of prepared samples at their source size, exactly as the test metrics score them
+ * ({@link labelsAtSource}), so what a viewer shows is what was scored.
+ */
+export async function predictPrepared(trainer: Trainer, samples: readonly PreparedSample[], numClasses: number): Promise<Uint8Array[]> {
+  const out = new Array<Uint8Array>(samples.length);
+  await trainer.forEachPrediction(samples, (_s, probs, _loss, i) => (out[i] = labelsAtSource(samples[i]!, probs, numClasses).pred), { loss: false });
+  return out;
+}
+
+/** Segmentation of chosen axial slices of a case by a trainer's model, at the slices' own size. */
+export async function predictCaseSlices(
+  trainer: Trainer,
+  c: Case,
+  slices: readonly number[],
+  opts: { channels: number; numClasses: number; window?: SampleOptions['window'] },
+): Promise<Uint8Array[]> {
+  const samples = prepareCaseSlices(c, slices, { ...opts, inputWidth: trainer.inputWidth, inputHeight: trainer.inputHeight });
+  return predictPrepared(trainer, samples, opts.numClasses);
 }
 
 function checkLabels(samples: readonly PreparedSample[], numClasses: number): void {

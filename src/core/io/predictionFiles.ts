@@ -1,0 +1,49 @@
+/**
+ * Predicted segmentations as files a user can open elsewhere, in the geometry of their source:
+ * a NIfTI source gives a uint8 label volume (.nii.gz) with the source's header geometry (dims,
+ * pixdim, qform, sform, voxel order; see writeNiftiLabels), a picture gives an 8-bit PNG mask
+ * of the picture's size (binary masks as 0/255, multiclass as class indices; see maskPng.ts).
+ */
+import { encodeMaskPng } from './maskPng';
+import { writeNiftiLabels } from './nifti';
+import type { Volume } from './volume';
+
+export interface PredictionFile {
+  name: string;
+  bytes: Uint8Array;
+  mime: string;
+}
+
+/**
+ * Joins per-slice label maps (axial slices k = 0 … nz−1, each nx·ny, x fastest) into one label
+ * volume in the Volume layout.
+ */
+export function joinSlices(slices: readonly Uint8Array[], dims: readonly [number, number, number]): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const plane = nx * ny;
+  if (slices.length !== nz) throw new RangeError(`${slices.length} slices for a volume of ${nz}`);
+  const out = new Uint8Array(plane * nz);
+  slices.forEach((s, k) => {
+    if (s.length !== plane) throw new RangeError(`slice ${k} has ${s.length} labels, expected ${nx} × ${ny} = ${plane}`);
+    out.set(s, k * plane);
+  });
+  return out;
+}
+
+/** A file name safe on every file system: the case id with path separators and reserved characters replaced. */
+export function safeFileName(s: string): string {
+  return s.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').replace(/^\.+/, '_') || 'case';
+}
+
+/**
+ * The file for a predicted label volume of `image` (labels in the canonical Volume layout):
+ * `${stem}.nii.gz` for NIfTI sources, `${stem}.png` for pictures.
+ */
+export function predictionFile(image: Pick<Volume, 'dims' | 'nifti' | 'source'>, labels: Uint8Array, stem: string): PredictionFile {
+  const [nx, ny, nz] = image.dims;
+  if (labels.length !== nx * ny * nz) throw new RangeError(`${labels.length} labels for an image of ${nx} × ${ny} × ${nz} voxels`);
+  const base = safeFileName(stem);
+  if (image.nifti) return { name: `${base}.nii.gz`, bytes: writeNiftiLabels(labels, image.nifti, { gzip: true }), mime: 'application/gzip' };
+  if (nz !== 1) throw new RangeError(`${image.source.name} is a ${nz}-slice volume without NIfTI geometry; only NIfTI volumes can be written as volumes`);
+  return { name: `${base}.png`, bytes: encodeMaskPng(labels, nx, ny, { scaleBinary: true }), mime: 'image/png' };
+}
