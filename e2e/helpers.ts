@@ -52,3 +52,17 @@ export async function dropFiles(page: Page, target: Locator, files: FileSpec[]):
   await target.dispatchEvent('dragover', { dataTransfer });
   await target.dispatchEvent('drop', { dataTransfer });
 }
+
+/**
+ * Sets up a tiny experiment in the Train & compare view: only `losses` ticked (by label), a
+ * 32×32 two-level U-Net with 4 base filters, `epochs` epochs of `steps` steps.
+ */
+export async function configureTinyRun(page: Page, losses: string[], epochs: number, steps: number): Promise<void> {
+  await page.getByRole('button', { name: 'None' }).click();
+  for (const l of losses) await page.getByRole('checkbox', { name: l, exact: true }).check();
+  await page.getByRole('combobox', { name: 'input size' }).selectOption('32');
+  await page.getByRole('spinbutton', { name: 'U-Net depth' }).fill('2');
+  await page.getByRole('spinbutton', { name: 'base filters' }).fill('4');
+  await page.getByRole('spinbutton', { name: 'max epochs' }).fill(String(epochs));
+  await page.getByRole('spinbutton', { name: 'steps per epoch (0: one pass)' }).fill(String(steps));
+}

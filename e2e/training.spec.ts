@@ -4,17 +4,9 @@
  * a reload finds the finished epochs in IndexedDB.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { configureTinyRun } from './helpers';
 
-async function configureTinyRun(page: Page) {
-  await page.getByRole('button', { name: 'None' }).click();
-  await page.getByRole('checkbox', { name: 'Cross entropy' }).check();
-  await page.getByRole('checkbox', { name: 'Asymmetric unified focal' }).check();
-  await page.getByRole('combobox', { name: 'input size' }).selectOption('32');
-  await page.getByRole('spinbutton', { name: 'U-Net depth' }).fill('2');
-  await page.getByRole('spinbutton', { name: 'base filters' }).fill('4');
-  await page.getByRole('spinbutton', { name: 'max epochs' }).fill('6');
-  await page.getByRole('spinbutton', { name: 'steps per epoch (0: one pass)' }).fill('2');
-}
+const configureRun = (page: Page) => configureTinyRun(page, ['Cross entropy', 'Asymmetric unified focal'], 6, 2);
 
 test('two losses train on WebGPU in a worker; the page stays usable; a reload keeps the epochs and the run resumes', async ({ page }) => {
   test.setTimeout(420_000);
@@ -24,7 +16,7 @@ test('two losses train on WebGPU in a worker; the page stays usable; a reload ke
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu', { timeout: 90_000 });
   await expect(page.getByTestId('backend-badge')).toContainText('WebGPU');
   await expect(page.getByRole('button', { name: 'Start training' })).toBeEnabled({ timeout: 60_000 });
-  await configureTinyRun(page);
+  await configureRun(page);
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
 

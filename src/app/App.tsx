@@ -1,22 +1,43 @@
 import { useEffect, useState } from 'react';
 import { DatasetView } from '../features/dataset/DatasetView';
 import { LossExplorer } from '../features/losses/LossExplorer';
+import { ResultsPage } from '../features/results/ResultsPage';
 import { TrainView } from '../features/training/TrainView';
+import { CompareView } from '../features/viewer/CompareView';
+import { ViewerView } from '../features/viewer/ViewerView';
 import { trainingActions } from '../state/trainingActions';
 import { datasetActions } from '../state/datasetActions';
+import { applySharedConfig, parseHashQuery } from '../state/shareConfig';
 import { useStudio } from '../state/store';
 
 const VIEWS = [
-  { id: 'losses', label: 'Losses' },
   { id: 'data', label: 'Data' },
+  { id: 'losses', label: 'Losses' },
   { id: 'train', label: 'Train & compare' },
+  { id: 'viewer', label: 'Viewer' },
+  { id: 'compare', label: 'Side by side' },
+  { id: 'results', label: 'Results' },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
-const fromHash = (): ViewId => VIEWS.find((v) => window.location.hash === `#/${v.id}`)?.id ?? 'losses';
+/** The view part of the hash (`#/train?losses=…` → `#/train`). */
+const hashView = () => window.location.hash.split('?')[0] ?? '';
+const fromHash = (): ViewId => VIEWS.find((v) => hashView() === `#/${v.id}`)?.id ?? 'losses';
+
+/** Applies a configuration link in the hash, then drops the query so that a reload does not apply it again. */
+function applyLinkInHash(): string[] | null {
+  const query = parseHashQuery(window.location.hash);
+  if (query === null) return null;
+  const errors = applySharedConfig(query);
+  history.replaceState(null, '', `${window.location.pathname}${window.location.search}${hashView()}`);
+  return errors;
+}
+// Once, before the first render (outside StrictMode's doubled initialisers).
+const startupLinkErrors = applyLinkInHash() ?? [];
 
 export function App() {
   const [view, setView] = useState<ViewId>(fromHash);
+  const [linkErrors, setLinkErrors] = useState<string[]>(startupLinkErrors);
   useEffect(() => {
     // The built-in synthetic demo, so a newcomer has data at once; a drop replaces it.
     if (useStudio.getState().dataset.status === 'empty') void datasetActions.loadDemo();
@@ -24,7 +45,11 @@ export function App() {
     if (useStudio.getState().training.backendStatus === 'idle') trainingActions.initBackend('auto');
   }, []);
   useEffect(() => {
-    const onHash = () => setView(fromHash());
+    const onHash = () => {
+      const e = applyLinkInHash();
+      if (e) setLinkErrors(e);
+      setView(fromHash());
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
@@ -45,7 +70,34 @@ export function App() {
           <a href="./selfcheck.html">Backend self-check</a>
         </nav>
       </header>
-      {view === 'losses' ? <LossExplorer /> : view === 'data' ? <DatasetView /> : <TrainView />}
+      {linkErrors.length > 0 && (
+        <div className="bad link-errors" role="alert">
+          Parts of the configuration link could not be applied (the rest was):
+          <ul>
+            {linkErrors.map((e) => (
+              <li key={e}>{e}</li>
+            ))}
+          </ul>
+          <button type="button" onClick={() => setLinkErrors([])}>
+            dismiss
+          </button>
+        </div>
+      )}
+      <main>
+        {view === 'losses' ? (
+          <LossExplorer />
+        ) : view === 'data' ? (
+          <DatasetView />
+        ) : view === 'train' ? (
+          <TrainView />
+        ) : view === 'viewer' ? (
+          <ViewerView />
+        ) : view === 'compare' ? (
+          <CompareView />
+        ) : (
+          <ResultsPage />
+        )}
+      </main>
     </div>
   );
 }

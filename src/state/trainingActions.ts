@@ -7,8 +7,8 @@ import { splitCases } from '../core/data/split';
 import { LOSSES } from '../core/losses/registry';
 import { gammaSweepRuns } from '../core/training/experiment';
 import type { BackendName } from '../worker/backend';
-import { TrainingClient, type TrainingListener } from '../worker/trainingClient';
-import type { ExperimentFile, ExperimentRequest } from '../worker/trainingProtocol';
+import { TrainingClient, type PredictionResult, type TrainingListener } from '../worker/trainingClient';
+import type { ExperimentFile, ExperimentRequest, PredictRequest } from '../worker/trainingProtocol';
 import { experimentFromJson, experimentToJson, modelFromFiles, modelToFiles } from '../core/io/modelFiles';
 import { datasetRegistry } from './datasetRegistry';
 import { download } from './download';
@@ -98,6 +98,11 @@ const onEvent: TrainingListener = (e) => {
 };
 client.on(onEvent);
 
+/** The page's dataset version: the training worker keeps the cases it was sent under it. */
+export function datasetKey(): string {
+  return String(useStudio.getState().dataset.version);
+}
+
 function newId(): string {
   return `exp-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.floor(Math.random() * 1e6)}`;
 }
@@ -164,7 +169,7 @@ export const trainingActions = {
       viewing: null,
       live: { request, snapshot: null, status: 'running', stepsPerEpoch: 0, startedAt: performance.now(), stepsDone: 0, lastStepAt: performance.now(), position: null },
     });
-    client.start(request, cases);
+    client.start(request, cases, datasetKey());
   },
   /** Continues a stored experiment where its last finished epoch left it. */
   resume(id: string) {
@@ -185,10 +190,14 @@ export const trainingActions = {
         position: null,
       },
     });
-    client.resume(id, cases);
+    client.resume(id, cases, datasetKey());
   },
   stop() {
     client.stop();
+  },
+  /** Segmentations of slices of a case by runs of an experiment (live, last or stored); see PredictRequest. */
+  predict(request: Omit<PredictRequest, 'requestId' | 'case' | 'datasetKey'>): Promise<PredictionResult> {
+    return client.predict({ ...request, datasetKey: datasetKey() }, () => datasetRegistry.cases().find((c) => c.id === request.caseId));
   },
   refresh() {
     client.list();

@@ -9,18 +9,21 @@ import type { Case } from '../core/data/types';
 import { buildUNet } from '../core/model';
 import { createLoss } from '../core/losses';
 import { trainingConfig } from '../core/training/config';
-import { Experiment, testMetrics, type ExperimentCheckpoint, type ExperimentOptions, type ExperimentSnapshot } from '../core/training/experiment';
-import { prepareSamples } from '../core/training/samples';
+import { Experiment, predictPrepared, prepareCaseSlices, testMetrics, type ExperimentCheckpoint, type ExperimentOptions, type ExperimentSnapshot } from '../core/training/experiment';
+import { prepareSamples, type PreparedSample } from '../core/training/samples';
 import { modelGeometry, Trainer } from '../core/training/trainer';
 import { chooseBackend, switchBackend, BACKEND_ORDER, type BackendName } from './backend';
 import { ExperimentStore } from './experimentStore';
-import type { ExperimentFile, ExperimentRequest, ExperimentStatus, ModelFiles, StoredExperiment, TrainingCommand, TrainingEvent } from './trainingProtocol';
+import type { ExperimentFile, ExperimentRequest, ExperimentStatus, ModelFiles, PredictRequest, RunPrediction, StoredExperiment, TrainingCommand, TrainingEvent } from './trainingProtocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (e: TrainingEvent) => scope.postMessage(e);
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** The experiment being trained. */
 let experiment: Experiment | null = null;
+/** The experiment trained last (running or ended): its models answer predictions until the next starts. */
+let last: { request: ExperimentRequest; ex: Experiment } | null = null;
 
 /** Lets queued messages (stop) in between steps; a MessageChannel avoids setTimeout's 4 ms clamp. */
 const channel = new MessageChannel();
@@ -72,7 +75,11 @@ function experimentOptions(request: ExperimentRequest, cases: Case[], hooks: Pic
     scheduling: request.scheduling,
     interleave: request.interleave,
     samples: { channels: request.dataset.channels },
-    yieldToEventLoop: yieldNow,
+    // Between steps: take messages, then answer the predictions asked for meanwhile.
+    yieldToEventLoop: async () => {
+      await yieldNow();
+      await servePredictions();
+    },
     ...hooks,
   };
 }
@@ -145,7 +152,9 @@ async function run(request: ExperimentRequest, cases: Case[], resumeFrom?: Exper
     post({ type: 'ended', id: request.id, status: 'failed', message: message(e), snapshot: null });
     return;
   }
+  await releaseLast();
   experiment = ex;
+  last = { request, ex };
   const first = ex.snapshot();
   post({ type: 'started', id: request.id, snapshot: first, stepsPerEpoch: ex.trainer(ex.runIds[0] ?? '').stepsPerEpoch });
   if (!resumeFrom) await persist(request, 'running', first, savedWeights);
@@ -162,8 +171,9 @@ async function run(request: ExperimentRequest, cases: Case[], resumeFrom?: Exper
   const snapshot = ex.snapshot();
   await persist(request, status, snapshot, savedWeights, msg, status !== 'finished');
   post({ type: 'ended', id: request.id, status, snapshot, ...(msg ? { message: msg } : {}) });
-  ex.dispose();
+  // The models stay for predictions (the viewer) until the next experiment starts.
   experiment = null;
+  void servePredictions();
 }
 
 async function resume(id: string, cases: Case[]) {
@@ -200,6 +210,106 @@ async function infer(files: ModelFiles, cases: Case[], numClasses: number) {
     // The model goes with the trainer, or alone when the trainer could not be built.
     if (trainer) trainer.dispose({ model: true });
     else model.dispose();
+  }
+}
+
+/** Models loaded from the best weights stored for an experiment's runs (one experiment at a time). */
+let stored: { experimentId: string; request: ExperimentRequest; trainers: Map<string, Trainer> } | null = null;
+/** Cases the page sent, under its dataset key. */
+let knownCases: { key: string; byId: Map<string, Case> } = { key: '', byId: new Map() };
+const predictJobs: PredictRequest[] = [];
+let serving: Promise<void> | null = null;
+
+function rememberCases(key: string, cases: readonly Case[]): void {
+  if (knownCases.key !== key) knownCases = { key, byId: new Map() };
+  for (const c of cases) knownCases.byId.set(c.id, c);
+}
+
+/** Frees the models of the previous experiment once no prediction uses them. */
+async function releaseLast(): Promise<void> {
+  await serving;
+  last?.ex.dispose();
+  last = null;
+}
+
+function releaseStored(): void {
+  for (const t of stored?.trainers.values() ?? []) t.dispose({ model: true });
+  stored = null;
+}
+
+/** Answers queued predictions one after the other; during training only between steps. */
+function servePredictions(): Promise<void> {
+  if (serving) return serving;
+  if (predictJobs.length === 0) return Promise.resolve();
+  const work = (async () => {
+    try {
+      while (predictJobs.length) await servePrediction(predictJobs.shift()!);
+    } finally {
+      serving = null;
+    }
+  })();
+  serving = work;
+  return work;
+}
+
+async function storedTrainer(experimentId: string, run: string, samples: PreparedSample[]): Promise<Trainer> {
+  if (stored?.experimentId !== experimentId) {
+    releaseStored();
+    const record = await (await store())?.get(experimentId);
+    if (!record) throw new Error(`experiment ${experimentId} is not stored in this browser`);
+    stored = { experimentId, request: record.request, trainers: new Map() };
+  }
+  const have = stored.trainers.get(run);
+  if (have) return have;
+  const w = await (await store())?.getWeights(experimentId, run);
+  if (!w) throw new Error('no weights are stored for this run (a run keeps its best weights when it ends)');
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: w.modelTopology as tf.io.ModelJSON['modelTopology'], weightSpecs: w.weightSpecs as tf.io.WeightsManifestEntry[], weightData: w.weightData }),
+  );
+  try {
+    const t = new Trainer(model, createLoss('crossEntropy'), { train: samples, validation: [] }, trainingConfig({ augmentation: null }));
+    stored.trainers.set(run, t);
+    return t;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+async function servePrediction(job: PredictRequest): Promise<void> {
+  try {
+    if (job.case) rememberCases(job.datasetKey, [job.case]);
+    const c = knownCases.key === job.datasetKey ? knownCases.byId.get(job.caseId) : undefined;
+    if (!c) {
+      post({ type: 'predictionFailed', requestId: job.requestId, message: `case ${job.caseId} is not loaded in the training worker`, missingCase: true });
+      return;
+    }
+    const live = last && last.request.id === job.experimentId ? last : null;
+    const request = live?.request ?? (stored?.experimentId === job.experimentId ? stored.request : (await (await store())?.get(job.experimentId))?.request);
+    if (!request) throw new Error(`experiment ${job.experimentId} is neither running nor stored in this browser`);
+    const { inputWidth, inputHeight } = request.model;
+    const samples = prepareCaseSlices(c, job.slices, { channels: request.dataset.channels, inputWidth, inputHeight });
+    const results: RunPrediction[] = [];
+    const failed: { run: string; message: string }[] = [];
+    const snapshot = live?.ex.snapshot();
+    for (const run of job.runs) {
+      try {
+        if (live && live.ex.runIds.includes(run)) {
+          const h = snapshot?.runs.find((r) => r.id === run);
+          const labels = await predictPrepared(live.ex.trainer(run), samples, request.dataset.numClasses);
+          results.push({ run, labels, epochs: h?.epochs.length ?? 0, weights: h?.test ? 'best' : 'current' });
+        } else {
+          const labels = await predictPrepared(await storedTrainer(job.experimentId, run, samples), samples, request.dataset.numClasses);
+          const record = await (await store())?.get(job.experimentId);
+          results.push({ run, labels, epochs: record?.snapshot?.runs.find((r) => r.id === run)?.epochs.length ?? 0, weights: 'best' });
+        }
+      } catch (e) {
+        failed.push({ run, message: message(e) });
+      }
+    }
+    post({ type: 'prediction', requestId: job.requestId, results, failed });
+  } catch (e) {
+    post({ type: 'predictionFailed', requestId: job.requestId, message: message(e) });
   }
 }
 
@@ -243,15 +353,24 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         return;
       case 'start':
         await backendReady;
+        rememberCases(cmd.datasetKey, cmd.cases);
         await run(cmd.request, cmd.cases);
         return;
       case 'resume':
         await backendReady;
+        rememberCases(cmd.datasetKey, cmd.cases);
         await resume(cmd.id, cmd.cases);
         return;
       case 'stop':
         experiment?.stop();
         return;
+      case 'predict': {
+        await backendReady;
+        predictJobs.push(cmd);
+        // While training, the experiment answers them between steps (see experimentOptions).
+        if (!experiment) await servePredictions();
+        return;
+      }
       case 'list': {
         const s = await store();
         post({ type: 'experiments', list: s ? await s.list() : [] });
@@ -299,6 +418,7 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         return;
       case 'remove': {
         const s = await store();
+        if (stored?.experimentId === cmd.id) releaseStored();
         await s?.remove(cmd.id);
         post({ type: 'experiments', list: s ? await s.list() : [] });
         return;

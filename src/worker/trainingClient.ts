@@ -5,13 +5,27 @@
  */
 import type { Case } from '../core/data/types';
 import type { BackendName } from './backend';
-import type { ExperimentFile, ExperimentRequest, ModelFiles, TrainingCommand, TrainingEvent } from './trainingProtocol';
+import type { ExperimentFile, ExperimentRequest, ModelFiles, PredictRequest, RunPrediction, TrainingCommand, TrainingEvent } from './trainingProtocol';
 
 export type TrainingListener = (e: TrainingEvent | { type: 'crashed'; message: string }) => void;
+
+export interface PredictionResult {
+  results: RunPrediction[];
+  failed: { run: string; message: string }[];
+}
+
+interface PendingPrediction {
+  request: PredictRequest;
+  getCase: () => Case | undefined;
+  resolve: (r: PredictionResult) => void;
+  reject: (e: Error) => void;
+}
 
 export class TrainingClient {
   private worker: Worker | null = null;
   private listeners = new Set<TrainingListener>();
+  private predictions = new Map<number, PendingPrediction>();
+  private nextRequestId = 1;
 
   on(listener: TrainingListener): () => void {
     this.listeners.add(listener);
@@ -25,11 +39,15 @@ export class TrainingClient {
   private ensure(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module' });
-    w.onmessage = (ev: MessageEvent<TrainingEvent>) => this.emit(ev.data);
+    w.onmessage = (ev: MessageEvent<TrainingEvent>) => {
+      if (ev.data.type === 'prediction' || ev.data.type === 'predictionFailed') this.settlePrediction(ev.data);
+      else this.emit(ev.data);
+    };
     w.onerror = (ev) => {
       ev.preventDefault();
       w.terminate();
       if (this.worker === w) this.worker = null;
+      this.rejectPredictions('the training worker stopped');
       this.emit({ type: 'crashed', message: `the training worker stopped: ${ev.message || 'unknown error (out of memory or a lost GPU device?)'}` });
     };
     this.worker = w;
@@ -40,22 +58,57 @@ export class TrainingClient {
     this.ensure().postMessage(cmd, transfer);
   }
 
+  private settlePrediction(e: Extract<TrainingEvent, { type: 'prediction' | 'predictionFailed' }>) {
+    const p = this.predictions.get(e.requestId);
+    if (!p) return;
+    if (e.type === 'predictionFailed' && e.missingCase && !p.request.case) {
+      // The worker does not hold this case (a new dataset, or a new worker): send it along.
+      const c = p.getCase();
+      if (c) {
+        p.request = { ...p.request, case: c };
+        this.send({ type: 'predict', ...p.request });
+        return;
+      }
+    }
+    this.predictions.delete(e.requestId);
+    if (e.type === 'prediction') p.resolve({ results: e.results, failed: e.failed });
+    else p.reject(new Error(e.message));
+  }
+
+  private rejectPredictions(why: string) {
+    for (const p of this.predictions.values()) p.reject(new Error(why));
+    this.predictions.clear();
+  }
+
+  /**
+   * Segmentations of slices of a case by runs of an experiment (see PredictRequest). The case
+   * is sent only when the worker does not hold it yet.
+   */
+  predict(request: Omit<PredictRequest, 'requestId' | 'case'>, getCase: () => Case | undefined): Promise<PredictionResult> {
+    return new Promise((resolve, reject) => {
+      const full: PredictRequest = { ...request, requestId: this.nextRequestId++ };
+      this.predictions.set(full.requestId, { request: full, getCase, resolve, reject });
+      this.send({ type: 'predict', ...full });
+    });
+  }
+
   /** (Re)starts the worker on a backend; 'auto' tries webgpu → webgl → cpu. */
   init(backend: BackendName | 'auto') {
     // A backend cannot be switched back and forth reliably inside one tfjs instance: a new worker.
     this.worker?.terminate();
     this.worker = null;
+    this.rejectPredictions('the training backend was restarted');
     this.send({ type: 'init', backend });
   }
 
   /** The cases are copied (structured clone) so that the page keeps its own dataset. */
-  start(request: ExperimentRequest, cases: Case[]) {
-    this.send({ type: 'start', request, cases });
+  start(request: ExperimentRequest, cases: Case[], datasetKey: string) {
+    this.send({ type: 'start', request, cases, datasetKey });
   }
 
   /** Continues a stored experiment from its last epoch checkpoint on these cases (the same dataset). */
-  resume(id: string, cases: Case[]) {
-    this.send({ type: 'resume', id, cases });
+  resume(id: string, cases: Case[], datasetKey: string) {
+    this.send({ type: 'resume', id, cases, datasetKey });
   }
 
   stop() {
@@ -87,6 +140,7 @@ export class TrainingClient {
   }
 
   dispose() {
+    this.rejectPredictions('the training worker was closed');
     this.worker?.terminate();
     this.worker = null;
     this.listeners.clear();

@@ -57,14 +57,40 @@ export interface InferenceCaseResult {
   dsc: number[];
 }
 
+/**
+ * Segmentation of chosen axial slices of one case by runs of an experiment: the live (or last)
+ * experiment's models with their current weights, or the best weights stored for the runs of
+ * an experiment kept in IndexedDB. The worker keeps the cases it was sent under `datasetKey`
+ * (the page's dataset version); `case` is sent when the worker may not have it yet.
+ */
+export interface PredictRequest {
+  requestId: number;
+  experimentId: string;
+  runs: string[];
+  datasetKey: string;
+  caseId: string;
+  case?: Case;
+  slices: number[];
+}
+
+export interface RunPrediction {
+  run: string;
+  /** One label map per requested slice (slice width × height, class per pixel). */
+  labels: Uint8Array[];
+  /** Epochs the weights had seen, and whether they are the run's best (stored or restored) weights. */
+  epochs: number;
+  weights: 'current' | 'best';
+}
+
 export type TrainingCommand =
   | { type: 'init'; backend: BackendName | 'auto' }
   | { type: 'exportExperiment'; id: string }
   | { type: 'importExperiment'; file: ExperimentFile }
   | { type: 'exportModel'; id: string; run: string }
   | { type: 'infer'; model: ModelFiles; name: string; cases: Case[]; numClasses: number }
-  | { type: 'start'; request: ExperimentRequest; cases: Case[] }
-  | { type: 'resume'; id: string; cases: Case[] }
+  | { type: 'start'; request: ExperimentRequest; cases: Case[]; datasetKey: string }
+  | { type: 'resume'; id: string; cases: Case[]; datasetKey: string }
+  | ({ type: 'predict' } & PredictRequest)
   | { type: 'stop' }
   | { type: 'list' }
   | { type: 'remove'; id: string };
@@ -81,4 +107,6 @@ export type TrainingEvent =
   | { type: 'modelFiles'; name: string; model: ModelFiles }
   | { type: 'inferenceFailed'; name: string; message: string }
   | { type: 'inference'; name: string; perCase: { id: string; dsc: number[]; iou: number[]; precision: number[]; recall: number[] }[] }
+  | { type: 'prediction'; requestId: number; results: RunPrediction[]; failed: { run: string; message: string }[] }
+  | { type: 'predictionFailed'; requestId: number; message: string; missingCase?: boolean }
   | { type: 'error'; message: string };

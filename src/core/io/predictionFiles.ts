@@ -32,7 +32,9 @@ export function joinSlices(slices: readonly Uint8Array[], dims: readonly [number
 
 /** A file name safe on every file system: the case id with path separators and reserved characters replaced. */
 export function safeFileName(s: string): string {
-  return s.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').replace(/^\.+/, '_') || 'case';
+  let out = '';
+  for (const ch of s) out += ch.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(ch) ? '_' : ch;
+  return out.replace(/_+/g, '_').replace(/^\.+/, '_') || 'case';
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ExperimentSnapshot } from '../../core/training/experiment';
 import { trainingActions } from '../../state/trainingActions';
 import { useStudio } from '../../state/store';
 import { BackendBadge } from './BackendBadge';
+import { ShareLink } from './ShareLink';
 import { TrainingCharts } from './TrainingCharts';
 
 function paramText(id: LossId, p: Record<string, unknown>): string {
@@ -98,6 +99,7 @@ function Settings({ running }: { running: boolean }) {
         The paper&apos;s protocol: SGD, learning rate 0.1, batch 2, learning rate × 0.1 after 10 epochs without validation
         improvement, early stop after 20, the checkpoint with the lowest validation loss is kept.
       </p>
+      <ShareLink />
     </section>
   );
 }
@@ -148,6 +150,7 @@ function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
       <thead>
         <tr>
           <th>loss</th>
+          <th>parameters</th>
           <th>status</th>
           <th>epochs</th>
           <th>best epoch</th>
@@ -166,6 +169,7 @@ function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
               <td>
                 <span className="swatch" style={{ background: LOSSES[r.loss].color }} aria-hidden /> {r.label}
               </td>
+              <td className="muted">{paramText(r.loss, r.params)}</td>
               <td>{r.status}{r.stopReason ? ` (${r.stopReason})` : ''}</td>
               <td>{r.epochs.length}</td>
               <td>{r.bestEpoch >= 0 ? r.bestEpoch + 1 : '—'}</td>

@@ -1,0 +1,406 @@
+/**
+ * One slice in a cornerstone viewport with a segmentation overlay on top.
+ *
+ * The image goes through cornerstoneAdapter (the only cornerstone importer); the overlay is
+ * overlayRgba of the masks at image resolution, put into an image-sized offscreen canvas and
+ * drawn onto one canvas layered over cornerstone's, with the image → canvas transform and no
+ * smoothing, so every image pixel is one crisp block exactly over its image pixel. The overlay
+ * is redrawn after every cornerstone render (IMAGE_RENDERED) and whenever masks or overlay
+ * settings change; those changes never hand the image to cornerstone again.
+ *
+ * Test hooks on the focusable viewport element (data-testid="slice-viewport"):
+ *   data-slice          the slice index shown
+ *   data-image-renders  cornerstone renders so far
+ *   data-overlay-draws  overlay canvas redraws so far
+ *   data-transform      a,b,c,d,e,f of image pixel (x, y) → overlay canvas pixel
+ *                       (a·x + c·y + e, b·x + d·y + f); pixel (i, j)'s centre is (i + 0.5, j + 0.5)
+ * The overlay canvas (data-testid="overlay-canvas") has the pixel size of cornerstone's canvas.
+ *
+ * Interaction: wheel = next / previous slice, Ctrl/⌘ + wheel = zoom about the pointer, left drag =
+ * pan, right drag or Shift + left drag = window (→ wider, ↓ higher level); keys when focused:
+ * ↓ / → next slice, ↑ / ← previous, Page Down / Page Up ± 10, Home / End first / last,
+ * + / − zoom, 0 reset (zoom 1, no pan, auto window).
+ */
+import { useEffect, useEffectEvent, useId, useRef, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
+import { overlayRgba, type OverlaySettings } from '../../core/viz/overlay';
+import { DEFAULT_VIEW, type ViewState } from '../../core/viz/view';
+import {
+  canvasOf,
+  disable,
+  displayInfo,
+  enable,
+  imageToCanvasTransform,
+  onRendered,
+  resize,
+  show,
+  type ViewerImage,
+} from './cornerstoneAdapter';
+import './viewer.css';
+
+export type { ViewerImage } from './cornerstoneAdapter';
+
+export type { ViewState } from '../../core/viz/view';
+
+export interface SliceViewportProps {
+  /** The current slice. */
+  image: ViewerImage;
+  /** Labels of this slice, one class per pixel, row-major like the image. */
+  truth?: Uint8Array | null;
+  prediction?: Uint8Array | null;
+  overlay: OverlaySettings;
+  view: ViewState;
+  onViewChange: (v: Partial<ViewState>) => void;
+  slice: number;
+  sliceCount: number;
+  onSlice: (slice: number) => void;
+  /** NIfTI canonical slices: row 0 at the bottom. */
+  flipY?: boolean;
+  /** aria-label of the viewport. */
+  label: string;
+  /** Shown above the image (e.g. the run name and its DSC). */
+  caption?: ReactNode;
+  size?: 'large' | 'tile';
+}
+
+const ZOOM_MIN = 0.1;
+const ZOOM_MAX = 50;
+const ZOOM_STEP = 1.25;
+/** Wheel travel (pixels) per slice for smooth (trackpad) scrolling; a notch ≥ 50 px is one slice. */
+const WHEEL_PER_SLICE = 100;
+/** Window drag: real units per pointer pixel = data range / this. */
+const WINDOW_DRAG_PIXELS = 400;
+
+const HELP =
+  'Wheel or ↑↓: slice · Ctrl+wheel or +/−: zoom · drag: pan · right-drag or Shift+drag: window (↔ width, ↕ level) · 0: reset';
+
+const clampZoom = (z: number) => Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, z));
+
+function fmtWindow(v: number): string {
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 0.01 || a >= 1e5)) return v.toExponential(2);
+  return Number(v.toPrecision(4)).toString();
+}
+
+interface Drag {
+  mode: 'pan' | 'window';
+  pointerId: number;
+  x0: number;
+  y0: number;
+  panX: number;
+  panY: number;
+  scaleX: number;
+  scaleY: number;
+  center: number;
+  width: number;
+  perPixel: number;
+}
+
+interface OverlayBuffer {
+  canvas: HTMLCanvasElement;
+  pixels: ImageData;
+  /** false when there is no mask to draw. */
+  content: boolean;
+}
+
+export function SliceViewport({
+  image,
+  truth = null,
+  prediction = null,
+  overlay,
+  view,
+  onViewChange,
+  slice,
+  sliceCount,
+  onSlice,
+  flipY = false,
+  label,
+  caption,
+  size = 'large',
+}: SliceViewportProps) {
+  const helpId = useId();
+  const stageRef = useRef<HTMLDivElement>(null);
+  const csRef = useRef<HTMLDivElement>(null);
+  const overlayRef = useRef<HTMLCanvasElement>(null);
+  const readoutRef = useRef<HTMLSpanElement>(null);
+  const bufferRef = useRef<OverlayBuffer | null>(null);
+  const counters = useRef({ renders: 0, draws: 0 });
+  const dragRef = useRef<Drag | null>(null);
+  const wheelRef = useRef(0);
+
+  /** Clears the overlay canvas (resized to cornerstone's) and draws the overlay buffer with the current transform. */
+  const drawOverlay = useEffectEvent(() => {
+    const cs = csRef.current;
+    const ov = overlayRef.current;
+    const stage = stageRef.current;
+    if (!cs || !ov || !stage) return;
+    const canvas = canvasOf(cs);
+    if (!canvas) return;
+    if (ov.width !== canvas.width) ov.width = canvas.width;
+    if (ov.height !== canvas.height) ov.height = canvas.height;
+    const ctx = ov.getContext('2d');
+    if (!ctx) return;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, ov.width, ov.height);
+    const t = imageToCanvasTransform(cs);
+    const buf = bufferRef.current;
+    if (t && buf?.content && buf.pixels.width === image.width && buf.pixels.height === image.height) {
+      ctx.imageSmoothingEnabled = false;
+      ctx.setTransform(t[0], t[1], t[2], t[3], t[4], t[5]);
+      ctx.drawImage(buf.canvas, 0, 0);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+    }
+    counters.current.draws += 1;
+    stage.dataset.overlayDraws = String(counters.current.draws);
+    stage.dataset.transform = t ? t.join(',') : '';
+  });
+
+  const afterRender = useEffectEvent(() => {
+    const stage = stageRef.current;
+    const cs = csRef.current;
+    if (!stage || !cs) return;
+    counters.current.renders += 1;
+    stage.dataset.imageRenders = String(counters.current.renders);
+    drawOverlay();
+    const info = displayInfo(cs);
+    if (readoutRef.current && info) {
+      readoutRef.current.textContent = `W ${fmtWindow(info.window.width)} L ${fmtWindow(info.window.center)} · ${fmtWindow(view.zoom)}×`;
+    }
+  });
+
+  const onWheel = useEffectEvent((e: WheelEvent) => {
+    const cs = csRef.current;
+    if (!cs) return;
+    const zooming = e.ctrlKey || e.metaKey;
+    if (!zooming && sliceCount <= 1) return; // nothing to scroll through: let the page scroll
+    e.preventDefault();
+    const unit = e.deltaMode === 1 ? 40 : e.deltaMode === 2 ? 800 : 1;
+    const dy = e.deltaY * unit;
+    if (zooming) {
+      const info = displayInfo(cs);
+      const canvas = canvasOf(cs);
+      const zoom = clampZoom(view.zoom * Math.exp(-dy * 0.002));
+      if (!info || !canvas || zoom === view.zoom) return;
+      // Keep the image point under the pointer in place: pan' = pan + (q − centre) / scale · (1/r − 1).
+      const r = zoom / view.zoom;
+      const rect = canvas.getBoundingClientRect();
+      const qx = e.clientX - rect.left - info.canvasWidth / 2;
+      const qy = e.clientY - rect.top - info.canvasHeight / 2;
+      onViewChange({
+        zoom,
+        panX: view.panX + (qx / info.scaleX) * (1 / r - 1),
+        panY: view.panY + (qy / info.scaleY) * (1 / r - 1),
+      });
+      return;
+    }
+    let steps: number;
+    if (Math.abs(dy) >= WHEEL_PER_SLICE / 2) {
+      steps = Math.sign(dy);
+      wheelRef.current = 0;
+    } else {
+      wheelRef.current += dy;
+      steps = Math.trunc(wheelRef.current / WHEEL_PER_SLICE);
+      wheelRef.current -= steps * WHEEL_PER_SLICE;
+    }
+    if (steps !== 0) goToSlice(slice + steps);
+  });
+
+  const onResize = useEffectEvent(() => {
+    const cs = csRef.current;
+    if (!cs) return;
+    resize(cs);
+    drawOverlay();
+  });
+
+  // Cornerstone on mount, off on unmount (StrictMode mounts twice: enable → disable → enable).
+  useEffect(() => {
+    const cs = csRef.current;
+    const stage = stageRef.current;
+    if (!cs || !stage) return;
+    enable(cs);
+    counters.current = { renders: 0, draws: 0 };
+    stage.dataset.imageRenders = '0';
+    stage.dataset.overlayDraws = '0';
+    stage.dataset.transform = '';
+    const offRendered = onRendered(cs, () => afterRender());
+    const wheel = (e: WheelEvent) => onWheel(e);
+    stage.addEventListener('wheel', wheel, { passive: false });
+    const ro = new ResizeObserver(() => onResize());
+    ro.observe(cs);
+    return () => {
+      ro.disconnect();
+      stage.removeEventListener('wheel', wheel);
+      offRendered();
+      disable(cs);
+    };
+  }, []);
+
+  // The image and the view: cornerstone gets the image only when its id changes.
+  const { windowCenter, windowWidth, zoom, panX, panY } = view;
+  useEffect(() => {
+    const cs = csRef.current;
+    if (!cs) return;
+    try {
+      show(cs, image, { windowCenter, windowWidth, zoom, panX, panY, flipY });
+    } catch (err) {
+      // A malformed slice (data length ≠ width · height · channels): keep the rest of the page alive.
+      console.error(err);
+    }
+  }, [image, windowCenter, windowWidth, zoom, panX, panY, flipY]);
+
+  // The overlay pixels: recomputed when masks or settings change, then drawn without a cornerstone render.
+  const { outline, prediction: showPrediction, tp, fp, fn, opacity, classFilter } = overlay;
+  const { width, height } = image;
+  useEffect(() => {
+    let buf = bufferRef.current;
+    if (!buf || buf.pixels.width !== width || buf.pixels.height !== height) {
+      const canvas = document.createElement('canvas');
+      canvas.width = width;
+      canvas.height = height;
+      buf = { canvas, pixels: new ImageData(width, height), content: false };
+      bufferRef.current = buf;
+    }
+    const settings = { outline, prediction: showPrediction, tp, fp, fn, opacity, classFilter };
+    buf.content = truth !== null || prediction !== null;
+    if (buf.content) {
+      try {
+        overlayRgba(truth, prediction, width, height, settings, buf.pixels.data);
+        buf.canvas.getContext('2d')?.putImageData(buf.pixels, 0, 0);
+      } catch (err) {
+        // A mask of another size than the image (or bad settings): show the image without overlay.
+        console.error(err);
+        buf.content = false;
+      }
+    }
+    drawOverlay();
+  }, [truth, prediction, width, height, outline, showPrediction, tp, fp, fn, opacity, classFilter]);
+
+  function goToSlice(s: number): void {
+    const next = Math.min(sliceCount - 1, Math.max(0, s));
+    if (next !== slice && sliceCount > 0) onSlice(next);
+  }
+
+  function zoomBy(factor: number): void {
+    const z = clampZoom(view.zoom * factor);
+    if (z !== view.zoom) onViewChange({ zoom: z });
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>): void {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    switch (e.key) {
+      case 'ArrowDown':
+      case 'ArrowRight':
+        goToSlice(slice + 1);
+        break;
+      case 'ArrowUp':
+      case 'ArrowLeft':
+        goToSlice(slice - 1);
+        break;
+      case 'PageDown':
+        goToSlice(slice + 10);
+        break;
+      case 'PageUp':
+        goToSlice(slice - 10);
+        break;
+      case 'Home':
+        goToSlice(0);
+        break;
+      case 'End':
+        goToSlice(sliceCount - 1);
+        break;
+      case '+':
+      case '=':
+        zoomBy(ZOOM_STEP);
+        break;
+      case '-':
+      case '_':
+        zoomBy(1 / ZOOM_STEP);
+        break;
+      case '0':
+        onViewChange({ ...DEFAULT_VIEW });
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+
+  function onPointerDown(e: PointerEvent<HTMLDivElement>): void {
+    const cs = csRef.current;
+    const info = cs ? displayInfo(cs) : null;
+    e.currentTarget.focus({ preventScroll: true });
+    if (!info || dragRef.current) return;
+    const mode = e.button === 2 || (e.button === 0 && e.shiftKey) ? 'window' : e.button === 0 || e.button === 1 ? 'pan' : null;
+    if (!mode) return;
+    e.preventDefault();
+    e.currentTarget.setPointerCapture(e.pointerId);
+    const range = info.range.max - info.range.min;
+    dragRef.current = {
+      mode,
+      pointerId: e.pointerId,
+      x0: e.clientX,
+      y0: e.clientY,
+      panX: view.panX,
+      panY: view.panY,
+      scaleX: info.scaleX,
+      scaleY: info.scaleY,
+      center: info.window.center,
+      width: info.window.width,
+      perPixel: (range > 0 ? range : info.window.width) / WINDOW_DRAG_PIXELS,
+    };
+  }
+
+  function onPointerMove(e: PointerEvent<HTMLDivElement>): void {
+    const d = dragRef.current;
+    if (!d || d.pointerId !== e.pointerId) return;
+    const dx = e.clientX - d.x0;
+    const dy = e.clientY - d.y0;
+    if (d.mode === 'pan') {
+      onViewChange({ panX: d.panX + dx / d.scaleX, panY: d.panY + dy / d.scaleY });
+    } else {
+      onViewChange({ windowWidth: Math.max(d.width + dx * d.perPixel, 1e-6), windowCenter: d.center + dy * d.perPixel });
+    }
+  }
+
+  function endDrag(e: PointerEvent<HTMLDivElement>): void {
+    const d = dragRef.current;
+    if (!d || d.pointerId !== e.pointerId) return;
+    dragRef.current = null;
+    if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
+  }
+
+  return (
+    <div className={`slice-viewport slice-viewport--${size}`}>
+      {caption !== undefined && <div className="sv-caption">{caption}</div>}
+      <div
+        ref={stageRef}
+        className="sv-stage"
+        data-testid="slice-viewport"
+        data-slice={slice}
+        tabIndex={0}
+        role="application"
+        aria-roledescription="slice viewer"
+        aria-label={label}
+        aria-describedby={helpId}
+        title={HELP}
+        onKeyDown={onKeyDown}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={endDrag}
+        onPointerCancel={endDrag}
+        onContextMenu={(e) => e.preventDefault()}
+      >
+        <div ref={csRef} className="sv-cornerstone" />
+        <canvas ref={overlayRef} className="sv-overlay" data-testid="overlay-canvas" aria-hidden="true" />
+        {sliceCount > 1 && (
+          <span className="sv-badge sv-slice" aria-hidden="true">
+            {slice + 1} / {sliceCount}
+          </span>
+        )}
+        {size === 'large' && <span ref={readoutRef} className="sv-badge sv-readout" aria-hidden="true" />}
+      </div>
+      <p id={helpId} className={size === 'large' ? 'sv-help' : 'sv-help sv-help--hidden'}>
+        {HELP}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,205 @@
+/**
+ * The viewer: one case, one slice, the ground truth and one run's prediction as overlays (true
+ * positives, false positives in magenta, false negatives in green, the truth outline), with the
+ * predicted masks to download in the source geometry.
+ */
+import { useState } from 'react';
+import { zipSync } from 'fflate';
+import { joinSlices, predictionFile } from '../../core/io/predictionFiles';
+import { readVolume } from '../../core/io/read';
+import { maskToLabels } from '../../core/data/predictionMask';
+import type { Case } from '../../core/data/types';
+import { download } from '../../state/download';
+import { getFilePrediction, getPrediction, getPredictionFailure, predictWholeCase, setFilePrediction } from '../../state/predictions';
+import { viewer } from '../../state/store';
+import { CaseBar, clampSlice } from './CaseBar';
+import { OverlayControls } from './OverlayControls';
+import { SliceViewport } from './SliceViewport';
+import { caseTestDsc, displaySlice, flipYOf, sliceCountOf, sliceDsc, truthSlice, useSlicePredictions, useViewerContext, type ShownExperiment } from './viewerData';
+
+const FILE_RUN = '\u0000file';
+
+function fmtDsc(v: number | null): string {
+  return v === null ? '—' : v.toFixed(3);
+}
+
+export function ViewerView() {
+  const { exp, cases, current, state, version, numClasses, classNames } = useViewerContext();
+  const runs = exp?.snapshot?.runs ?? exp?.request.runs.map((r, i) => ({ id: r.id ?? `${r.loss}#${i}`, label: r.label ?? r.loss })) ?? [];
+  const file = current ? getFilePrediction(current.id) : undefined;
+  const run = state.run === FILE_RUN ? (file ? FILE_RUN : null) : (state.run && runs.some((r) => r.id === state.run) ? state.run : (runs[0]?.id ?? (file ? FILE_RUN : null)));
+  const slice = current ? clampSlice(current, state.slice) : 0;
+  const runList = run && run !== FILE_RUN ? [run] : [];
+  useSlicePredictions(exp, current, slice, runList);
+
+  if (!current) {
+    return (
+      <section className="panel">
+        <h2>Viewer</h2>
+        <p className="muted">Load a dataset in the Data view (or wait for the synthetic demo) to look at its cases.</p>
+      </section>
+    );
+  }
+  const image = displaySlice(current, slice, version);
+  const truth = truthSlice(current, slice);
+  const plane = current.image.dims[0] * current.image.dims[1];
+  let prediction: Uint8Array | null = null;
+  let note = '';
+  if (run === FILE_RUN && file) {
+    prediction = file.labels.subarray(slice * plane, (slice + 1) * plane);
+    note = 'mask file';
+  } else if (run && exp) {
+    const p = getPrediction(exp.id, run, current.id, slice);
+    const failure = getPredictionFailure(exp.id, run, current.id, slice);
+    prediction = p?.labels ?? null;
+    note = failure ? `cannot predict: ${failure}` : p ? `${p.weights === 'best' ? 'best weights' : 'current weights'}, after ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}` : 'predicting…';
+  }
+  const history = exp?.snapshot?.runs.find((r) => r.id === run);
+  const caseDsc = history ? caseTestDsc(history, current.id, state.overlay.classFilter) : null;
+  const runLabel = run === FILE_RUN ? (file?.name ?? '') : (runs.find((r) => r.id === run)?.label ?? 'ground truth only');
+  return (
+    <div className="viewer-view">
+      <div className="viewer-side">
+        <section className="panel" aria-labelledby="viewer-title">
+          <h2 id="viewer-title">Viewer</h2>
+          <p className="muted">{exp ? `Experiment: ${exp.request.name}` : 'No experiment yet: the image and its ground truth. Train in Train & compare, or load a mask file below.'}</p>
+          <CaseBar cases={cases} current={current} slice={slice} exp={exp} />
+          <label className="field">
+            Prediction{' '}
+            <select value={run ?? ''} onChange={(e) => viewer.setRun(e.currentTarget.value || null)}>
+              <option value="">none (ground truth only)</option>
+              {runs.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.label}
+                </option>
+              ))}
+              {file && <option value={FILE_RUN}>mask file: {file.name}</option>}
+            </select>
+          </label>
+          <OverlayControls settings={state.overlay} onChange={viewer.setOverlay} numClasses={numClasses} {...(classNames ? { classNames } : {})} />
+          <MaskFileLoader current={current} numClasses={numClasses} />
+          <PredictionExport exp={exp} run={run === FILE_RUN ? null : run} current={current} cases={cases} />
+        </section>
+      </div>
+      <div className="viewer-main">
+        <SliceViewport
+          image={image}
+          truth={truth}
+          prediction={prediction}
+          overlay={state.overlay}
+          view={state.view}
+          onViewChange={viewer.setView}
+          slice={slice}
+          sliceCount={sliceCountOf(current)}
+          onSlice={viewer.setSlice}
+          flipY={flipYOf(current)}
+          label={`Case ${current.id}, slice ${slice + 1} of ${sliceCountOf(current)}`}
+          size="large"
+          caption={
+            <span data-testid="viewer-caption">
+              <strong>{runLabel}</strong>
+              {prediction ? ` · slice DSC ${fmtDsc(sliceDsc(truth, prediction, state.overlay.classFilter))}` : ''}
+              {caseDsc !== null ? ` · case DSC (test) ${fmtDsc(caseDsc)}` : ''}
+              {note ? ` · ${note}` : ''}
+            </span>
+          }
+        />
+      </div>
+    </div>
+  );
+}
+
+/** A segmentation made elsewhere, loaded as this case's prediction (same grid as the image). */
+function MaskFileLoader({ current, numClasses }: { current: Case; numClasses: number }) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div className="mask-loader">
+      <label className="file-button">
+        Load a mask file as this case&apos;s prediction…
+        <input
+          type="file"
+          accept=".png,.gif,.bmp,.tif,.tiff,.jpg,.jpeg,.nii,.gz"
+          onChange={async (e) => {
+            const f = e.currentTarget.files?.[0];
+            e.currentTarget.value = '';
+            if (!f) return;
+            try {
+              const vol = readVolume(new Uint8Array(await f.arrayBuffer()), f.name);
+              setFilePrediction(current.id, f.name, maskToLabels(vol, { id: current.id, dims: current.image.dims }, numClasses));
+              viewer.setRun(FILE_RUN);
+              setError(null);
+            } catch (err) {
+              setError(err instanceof Error ? err.message : String(err));
+            }
+          }}
+        />
+      </label>
+      <ErrorNote error={error} />
+    </div>
+  );
+}
+
+/** Predicted masks as files in the source geometry: this case, or every test case as a zip. */
+function PredictionExport({ exp, run, current, cases }: { exp: ShownExperiment | null; run: string | null; current: Case; cases: readonly Case[] }) {
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  if (!exp || !run) return null;
+  const label = exp.snapshot?.runs.find((r) => r.id === run)?.label ?? run;
+  const stem = (c: Case) => `${c.id}_${run.replace(/[^A-Za-z0-9=.-]+/g, '_')}`;
+  const predictOne = async (c: Case, offset: number, total: number) => {
+    const slices = await predictWholeCase(exp.id, run, c.id, sliceCountOf(c), (d) => setProgress({ done: offset + d, total }));
+    return predictionFile(c.image, joinSlices(slices, c.image.dims), stem(c));
+  };
+  const go = async (which: 'case' | 'test') => {
+    setError(null);
+    try {
+      if (which === 'case') {
+        const f = await predictOne(current, 0, sliceCountOf(current));
+        download(f.name, new Blob([f.bytes as BlobPart], { type: f.mime }));
+      } else {
+        const test = cases.filter((c) => exp.request.split.test.includes(c.id));
+        const total = test.reduce((n, c) => n + sliceCountOf(c), 0);
+        const files: Record<string, Uint8Array> = {};
+        let done = 0;
+        for (const c of test) {
+          const f = await predictOne(c, done, total);
+          files[f.name] = f.bytes;
+          done += sliceCountOf(c);
+        }
+        download(`${exp.id}_${run.replace(/[^A-Za-z0-9=.-]+/g, '_')}_test_predictions.zip`, new Blob([zipSync(files, { level: 0 }) as BlobPart], { type: 'application/zip' }));
+      }
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setProgress(null);
+    }
+  };
+  return (
+    <div className="prediction-export">
+      <h3>Download predictions of {label}</h3>
+      <p className="muted">{current.image.nifti ? 'NIfTI (.nii.gz) in the geometry of the source volume.' : 'PNG masks of the image size (binary: 0/255).'}</p>
+      <div className="buttons">
+        <button type="button" disabled={progress !== null} onClick={() => void go('case')}>
+          This case
+        </button>
+        <button type="button" disabled={progress !== null} onClick={() => void go('test')}>
+          All test cases (zip)
+        </button>
+      </div>
+      {progress && (
+        <label>
+          predicting slices… <progress max={progress.total} value={progress.done} /> {progress.done} / {progress.total}
+        </label>
+      )}
+      <ErrorNote error={error} />
+    </div>
+  );
+}
+
+function ErrorNote({ error }: { error: string | null }) {
+  return error ? (
+    <p className="bad" role="alert">
+      {error}
+    </p>
+  ) : null;
+}

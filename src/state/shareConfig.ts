@@ -1,0 +1,408 @@
+/**
+ * The whole configuration as a shareable URL (TensorFlow Playground's habit): the training
+ * settings, the parameters of the losses in play, and what the loss explorer shows, written as
+ * a short, readable query string in the page's hash, e.g.
+ *
+ *   https://host/studio/#/train?losses=crossEntropy,asymmetricUnifiedFocal&epochs=30&size=64&depth=3
+ *     &filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0
+ *     &p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2
+ *
+ * Keys (stable: links already shared depend on them):
+ *
+ *   key          | field                         | value
+ *   -------------|-------------------------------|-----------------------------------------------
+ *   losses       | settings.losses               | loss ids in run order, comma-separated; empty: none
+ *   epochs       | settings.maxEpochs            | integer 1…1000
+ *   size         | settings.inputSize            | 32, 64, 128 or 256
+ *   depth        | settings.depth                | integer 2…5
+ *   filters      | settings.baseFilters          | integer 4…64
+ *   batch        | settings.batchSize            | integer 1…64
+ *   lr           | settings.learningRate         | number 1e-6…10
+ *   opt          | settings.optimizer            | sgd or adam
+ *   order        | settings.scheduling           | interleaved or sequential
+ *   seed         | settings.seed                 | integer 0…2147483647 (2^31 − 1)
+ *   steps        | settings.stepsPerEpoch        | integer 0…10000 (0: one pass per epoch)
+ *   sweep        | settings.gammaSweep           | 0 or 1
+ *   show         | explorer.selected             | loss ids drawn in the explorer, comma-separated
+ *   focus        | explorer.focused              | the loss whose sliders are shown
+ *   p.<lossId>   | params[lossId]                | name:value pairs, comma-separated; a value is a
+ *                |                               | number, `none` (null) or class weights `w0/w1/…`
+ *
+ * The parameters written are those of the ticked losses and of the losses the explorer shows,
+ * and of those only the ones that differ from the paper's settings (paperParams): a loss in play
+ * with no `p.` key, or a parameter left out of its `p.` key, is at the paper's value.
+ *
+ * Decoding is tolerant: an unknown key, an unknown loss or an invalid value is reported as an
+ * error that names the key, the value and what is allowed, and everything else still applies
+ * (an invalid setting or parameter keeps its current value).
+ */
+import {
+  LOSS_IDS,
+  LOSSES,
+  isLossId,
+  paperParams,
+  resolveParams,
+  type LossId,
+  type ParamValue,
+  type ResolvedParams,
+} from '../core/losses/registry';
+import { explorer as explorerActions, useStudio, type StudioState } from './store';
+import { trainingActions } from './trainingActions';
+import type { TrainingSettings } from './trainingSlice';
+
+export interface SharedConfig {
+  settings: TrainingSettings;
+  /** Full parameters of the losses in play (the ticked ones and those the explorer shows). */
+  params: Partial<Record<LossId, ResolvedParams>>;
+  explorer?: { selected: LossId[]; focused: LossId };
+}
+
+/** What a link is decoded against: the values kept where the link is silent or invalid. */
+export interface ConfigBase {
+  settings: TrainingSettings;
+  params: Record<LossId, ResolvedParams>;
+  explorer?: { selected: LossId[]; focused: LossId };
+}
+
+type NumericSetting = 'maxEpochs' | 'inputSize' | 'depth' | 'baseFilters' | 'batchSize' | 'learningRate' | 'seed' | 'stepsPerEpoch';
+
+interface NumberRule {
+  kind: 'integer' | 'number';
+  min: number;
+  max: number;
+  /** How the range reads in an error message. */
+  range: string;
+}
+
+/**
+ * The valid training settings, the same limits as the Train view's fields; exported so that the
+ * fields and the links can share one table.
+ */
+export const SETTING_LIMITS = {
+  maxEpochs: { kind: 'integer', min: 1, max: 1000, range: '1…1000' },
+  depth: { kind: 'integer', min: 2, max: 5, range: '2…5' },
+  baseFilters: { kind: 'integer', min: 4, max: 64, range: '4…64' },
+  batchSize: { kind: 'integer', min: 1, max: 64, range: '1…64' },
+  learningRate: { kind: 'number', min: 1e-6, max: 10, range: '1e-6…10' },
+  seed: { kind: 'integer', min: 0, max: 2 ** 31 - 1, range: '0…2147483647' },
+  stepsPerEpoch: { kind: 'integer', min: 0, max: 10000, range: '0…10000' },
+} as const satisfies Record<Exclude<NumericSetting, 'inputSize'>, NumberRule>;
+
+export const INPUT_SIZES = [32, 64, 128, 256] as const;
+const OPTIMIZERS = ['sgd', 'adam'] as const;
+const SCHEDULINGS = ['interleaved', 'sequential'] as const;
+
+/** Setting keys in the order they are written. */
+const SETTING_KEYS = ['losses', 'epochs', 'size', 'depth', 'filters', 'batch', 'lr', 'opt', 'order', 'seed', 'steps', 'sweep'] as const;
+type SettingKey = (typeof SETTING_KEYS)[number];
+
+const NUMERIC_KEYS: Partial<Record<SettingKey, Exclude<NumericSetting, 'inputSize'>>> = {
+  epochs: 'maxEpochs',
+  depth: 'depth',
+  filters: 'baseFilters',
+  batch: 'batchSize',
+  lr: 'learningRate',
+  seed: 'seed',
+  steps: 'stepsPerEpoch',
+};
+
+const PARAM_PREFIX = 'p.';
+const KNOWN_KEYS = [...SETTING_KEYS, 'show', 'focus', `${PARAM_PREFIX}<lossId>`];
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+function numberText(x: number): string {
+  return String(x);
+}
+
+function valueText(v: ParamValue): string {
+  if (v === null) return 'none';
+  if (Array.isArray(v)) return v.map(numberText).join('/');
+  return numberText(v);
+}
+
+function sameValue(a: ParamValue | undefined, b: ParamValue | undefined): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
+
+/** Percent-encodes a key or value, leaving the separators that keep a link readable (, : /). */
+function urlText(s: string): string {
+  return encodeURIComponent(s).replace(/%2C/gi, ',').replace(/%3A/gi, ':').replace(/%2F/gi, '/');
+}
+
+/** The losses whose parameters a link carries: the ticked ones, then those the explorer shows. */
+function lossesInPlay(settings: TrainingSettings, explorer?: SharedConfig['explorer']): LossId[] {
+  const ids = new Set<LossId>(settings.losses);
+  if (explorer) {
+    for (const id of explorer.selected) ids.add(id);
+    ids.add(explorer.focused);
+  }
+  return LOSS_IDS.filter((id) => ids.has(id));
+}
+
+/** The `name:value,…` text of the parameters that differ from the paper's; '' when none do. */
+function paramsText(id: LossId, params: ResolvedParams): string {
+  const paper = paperParams(id);
+  return LOSSES[id].params
+    .filter((ps) => params[ps.name] !== undefined && !sameValue(params[ps.name], paper[ps.name]))
+    .map((ps) => `${ps.name}:${valueText(params[ps.name])}`)
+    .join(',');
+}
+
+/**
+ * The configuration as a query string (without the leading `?`). The same configuration always
+ * gives the same string: keys in a fixed order, loss parameters in the registry's order.
+ */
+export function encodeConfig(cfg: SharedConfig): string {
+  const s = cfg.settings;
+  const pairs: [string, string][] = [
+    ['losses', s.losses.join(',')],
+    ['epochs', numberText(s.maxEpochs)],
+    ['size', numberText(s.inputSize)],
+    ['depth', numberText(s.depth)],
+    ['filters', numberText(s.baseFilters)],
+    ['batch', numberText(s.batchSize)],
+    ['lr', numberText(s.learningRate)],
+    ['opt', s.optimizer],
+    ['order', s.scheduling],
+    ['seed', numberText(s.seed)],
+    ['steps', numberText(s.stepsPerEpoch)],
+    ['sweep', s.gammaSweep ? '1' : '0'],
+  ];
+  if (cfg.explorer) {
+    pairs.push(['show', cfg.explorer.selected.join(',')], ['focus', cfg.explorer.focused]);
+  }
+  for (const id of lossesInPlay(s, cfg.explorer)) {
+    const p = cfg.params[id];
+    if (!p) continue;
+    const text = paramsText(id, p);
+    if (text) pairs.push([`${PARAM_PREFIX}${id}`, text]);
+  }
+  return pairs.map(([k, v]) => `${urlText(k)}=${urlText(v)}`).join('&');
+}
+
+/** The link that opens the Train view with this configuration. */
+export function shareUrl(cfg: SharedConfig, location: { origin: string; pathname: string }): string {
+  return `${location.origin}${location.pathname}#/train?${encodeConfig(cfg)}`;
+}
+
+/** The query part of a hash such as `#/train?epochs=5`: `epochs=5`; null when there is none. */
+export function parseHashQuery(hash: string): string | null {
+  const i = hash.indexOf('?');
+  if (i < 0) return null;
+  const query = hash.slice(i + 1);
+  return query === '' ? null : query;
+}
+
+/** The shareable configuration of a store state. */
+export function currentConfig(state: { training: { settings: TrainingSettings }; explorer: StudioState['explorer'] }): SharedConfig {
+  const settings = state.training.settings;
+  const explorer = { selected: [...state.explorer.selected], focused: state.explorer.focused };
+  const params: Partial<Record<LossId, ResolvedParams>> = {};
+  for (const id of lossesInPlay(settings, explorer)) params[id] = { ...state.explorer.params[id] };
+  return { settings: { ...settings, losses: [...settings.losses] }, params, explorer };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+function parseNumber(text: string): number | null {
+  const t = text.trim();
+  return NUMBER_RE.test(t) ? Number(t) : null;
+}
+
+/** Loss ids from a comma-separated list; unknown ones become errors, repeats are dropped. */
+function parseLossList(key: string, text: string, errors: string[]): LossId[] {
+  const out: LossId[] = [];
+  for (const raw of text.split(',')) {
+    const id = raw.trim();
+    if (id === '') continue;
+    if (!isLossId(id)) errors.push(unknownLoss(key, id));
+    else if (!out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
+function unknownLoss(key: string, id: string): string {
+  return `${key}: unknown loss "${id}" (known losses: ${LOSS_IDS.join(', ')})`;
+}
+
+function parseParamValue(text: string): ParamValue | undefined {
+  const t = text.trim();
+  if (t === 'none') return null;
+  if (t.includes('/')) {
+    const ws = t.split('/').map(parseNumber);
+    return ws.every((w): w is number => w !== null) ? ws : undefined;
+  }
+  return parseNumber(t) ?? undefined;
+}
+
+/** The `p.<lossId>` value applied over `start`; each bad entry is an error and is skipped. */
+function parseParams(id: LossId, key: string, text: string, start: ResolvedParams, current: ResolvedParams, errors: string[]): ResolvedParams {
+  const spec = LOSSES[id];
+  let out: ResolvedParams = { ...start };
+  for (const entry of text.split(',')) {
+    if (entry.trim() === '') continue;
+    const where = `${key}=${entry}`;
+    const colon = entry.indexOf(':');
+    if (colon < 0) {
+      errors.push(`${where}: each entry must be name:value`);
+      continue;
+    }
+    const name = entry.slice(0, colon).trim();
+    const ps = spec.params.find((p) => p.name === name);
+    if (!ps) {
+      const list = spec.params.map((p) => p.name).join(', ') || 'none';
+      errors.push(`${where}: ${spec.label} has no parameter "${name}" (parameters: ${list})`);
+      continue;
+    }
+    const value = parseParamValue(entry.slice(colon + 1));
+    if (value === undefined) {
+      const forms = ['a number', ...(ps.nullable ? ['none'] : []), ...(ps.classWeights ? ['class weights like 0.2/0.8'] : [])];
+      errors.push(`${where}: ${ps.label} must be ${forms.join(' or ')}, in ${ps.min}…${ps.max}`);
+      out = { ...out, [ps.name]: current[ps.name] };
+      continue;
+    }
+    try {
+      out = resolveParams(id, { ...out, [ps.name]: value });
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      errors.push(`${where}: ${message.startsWith(`${id}: `) ? message.slice(id.length + 2) : message}`);
+      out = { ...out, [ps.name]: current[ps.name] };
+    }
+  }
+  return out;
+}
+
+/** One setting key's value checked; the error names the key, the value and what is allowed. */
+function parseSetting(key: SettingKey, text: string, settings: TrainingSettings, errors: string[]): void {
+  const bad = (allowed: string) => errors.push(`${key}=${text}: must be ${allowed}`);
+  switch (key) {
+    case 'losses':
+      settings.losses = parseLossList(key, text, errors);
+      return;
+    case 'size': {
+      const n = parseNumber(text);
+      const size = INPUT_SIZES.find((s) => s === n);
+      if (size === undefined) bad(`one of ${INPUT_SIZES.join(', ')}`);
+      else settings.inputSize = size;
+      return;
+    }
+    case 'opt': {
+      const opt = OPTIMIZERS.find((o) => o === text);
+      if (!opt) bad(OPTIMIZERS.join(' or '));
+      else settings.optimizer = opt;
+      return;
+    }
+    case 'order': {
+      const order = SCHEDULINGS.find((o) => o === text);
+      if (!order) bad(SCHEDULINGS.join(' or '));
+      else settings.scheduling = order;
+      return;
+    }
+    case 'sweep':
+      if (text === '0' || text === '1') settings.gammaSweep = text === '1';
+      else bad('0 or 1');
+      return;
+    default: {
+      const field = NUMERIC_KEYS[key];
+      if (!field) return;
+      const rule: NumberRule = SETTING_LIMITS[field];
+      const n = parseNumber(text);
+      if (n === null || n < rule.min || n > rule.max || (rule.kind === 'integer' && !Number.isInteger(n))) {
+        bad(`${rule.kind === 'integer' ? 'an integer' : 'a number'} ${rule.range}`);
+      } else {
+        settings[field] = n;
+      }
+    }
+  }
+}
+
+/**
+ * Reads a query string (with or without its `?`) written by encodeConfig, or edited by hand.
+ * Settings the link leaves out keep the base's; the losses in play get the paper's parameters
+ * overridden by their `p.` keys. The explorer part is present when the link has `show` or `focus`.
+ */
+export function decodeConfig(query: string, base: ConfigBase): { config: SharedConfig; errors: string[] } {
+  const errors: string[] = [];
+  const settings: TrainingSettings = { ...base.settings, losses: [...base.settings.losses] };
+  const search = new URLSearchParams(query);
+  const seen = new Set<string>();
+  const paramTexts: { key: string; id: LossId; text: string }[] = [];
+  let show: LossId[] | undefined;
+  let focus: LossId | undefined;
+
+  for (const [key, value] of search) {
+    if (seen.has(key)) errors.push(`${key}: given more than once; the last valid value applies`);
+    seen.add(key);
+    if ((SETTING_KEYS as readonly string[]).includes(key)) {
+      parseSetting(key as SettingKey, value, settings, errors);
+    } else if (key === 'show') {
+      show = parseLossList(key, value, errors);
+    } else if (key === 'focus') {
+      const id = value.trim();
+      if (isLossId(id)) focus = id;
+      else errors.push(unknownLoss(key, id));
+    } else if (key.startsWith(PARAM_PREFIX)) {
+      const id = key.slice(PARAM_PREFIX.length);
+      if (isLossId(id)) paramTexts.push({ key, id, text: value });
+      else errors.push(unknownLoss(key, id));
+    } else {
+      errors.push(`${key}: unknown key (known keys: ${KNOWN_KEYS.join(', ')})`);
+    }
+  }
+
+  let explorer: SharedConfig['explorer'];
+  if (show !== undefined || focus !== undefined) {
+    const selected = show ?? base.explorer?.selected ?? [];
+    explorer = { selected: [...selected], focused: focus ?? base.explorer?.focused ?? selected[0] ?? LOSS_IDS[0] };
+  }
+
+  const params: Partial<Record<LossId, ResolvedParams>> = {};
+  for (const id of lossesInPlay(settings, explorer)) params[id] = paperParams(id);
+  for (const { key, id, text } of paramTexts) {
+    params[id] = parseParams(id, key, text, params[id] ?? paperParams(id), base.params[id], errors);
+  }
+
+  return { config: { settings, params, ...(explorer ? { explorer } : {}) }, errors };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying
+
+/**
+ * Decodes a query against the current store and applies what is valid: the training settings,
+ * the parameters of the losses in play, and the explorer's selection and focus. Returns the
+ * errors (empty when the whole link applied).
+ */
+export function applySharedConfig(query: string): string[] {
+  const state = useStudio.getState();
+  const { config, errors } = decodeConfig(query, {
+    settings: state.training.settings,
+    params: state.explorer.params,
+    explorer: { selected: state.explorer.selected, focused: state.explorer.focused },
+  });
+  trainingActions.setSettings(config.settings);
+  for (const id of LOSS_IDS) {
+    const p = config.params[id];
+    if (!p) continue;
+    try {
+      explorerActions.setParams(id, p);
+    } catch (e) {
+      errors.push(`p.${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (config.explorer) {
+    const { selected, focused } = config.explorer;
+    // The explorer draws its losses in the order they were ticked: untick all, tick in order.
+    for (const id of useStudio.getState().explorer.selected) explorerActions.toggleLoss(id, false);
+    for (const id of selected) explorerActions.toggleLoss(id, true);
+    explorerActions.focusLoss(focused);
+    if (!selected.includes(focused)) explorerActions.toggleLoss(focused, false);
+  }
+  return errors;
+}
