@@ -5,6 +5,8 @@
  * view (e2e-artifacts/).
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { decodeImage } from '../src/core/io/image2d';
 import { encodeMaskPng } from '../src/core/io/maskPng';
 import { SHARED_DATA, configureTinyRun, dropFiles, folderFiles, hasSharedData, type FileSpec } from './helpers';
 
@@ -164,11 +166,23 @@ test.describe('real data from ../shared/data', () => {
     await expect(table).toContainText(/\d\.\d{3} ± (\d\.\d{3}|—)/);
     await expect(table.locator('strong').first()).toBeVisible();
     await page.screenshot({ path: 'e2e-artifacts/view-results.png', fullPage: true });
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Results table (CSV)' }).click()]);
+    const csvText = readFileSync(await csv.path(), 'utf8');
+    expect(csvText.split('\r\n').filter(Boolean)).toHaveLength(3);
+    expect(csvText).toMatch(/^run_id,label,loss,class,n_cases,dsc_mean/);
     // A per-case cell opens the case in the viewer with that run's prediction.
     await page.getByRole('table', { name: 'Per-case DSC' }).getByRole('button').first().click();
     await expect(page).toHaveURL(/#\/viewer$/);
     await expect(page.getByTestId('viewer-caption')).toContainText(/slice DSC/, { timeout: 60_000 });
     await page.screenshot({ path: 'e2e-artifacts/view-viewer.png', fullPage: true });
+    // The predicted mask downloads at the size of the source image (not the model input).
+    const caseId = await page.getByRole('combobox', { name: 'Case' }).inputValue();
+    const [mask] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download the prediction of ${caseId}` }).click()]);
+    expect(mask.suggestedFilename()).toMatch(new RegExp(`^${caseId}_.*\\.png$`));
+    const pred = decodeImage(new Uint8Array(readFileSync(await mask.path())), 'pred.png');
+    const source = decodeImage(new Uint8Array(readFileSync(`${SHARED_DATA}/kvasir_seg_sample/images/${caseId}.jpg`)), 'src.jpg');
+    expect(pred.dims).toEqual(source.dims);
+    expect(new Set(pred.data)).toEqual(new Set([0, 255]));
     expect(errors).toEqual([]);
   });
 
@@ -203,9 +217,13 @@ test.describe('real data from ../shared/data', () => {
     await page.mouse.wheel(0, -100);
     await expect(viewport).toHaveAttribute('data-slice', String(n - 2));
     expect(Number(await viewport.getAttribute('data-image-renders'))).toBeGreaterThan(renders);
+    // The slice keys also work with no control focused.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('Home');
     await page.keyboard.press('PageDown');
     await page.keyboard.press('PageDown');
+    await page.keyboard.press('ArrowDown');
+    await expect(viewport).toHaveAttribute('data-slice', '21');
     await page.screenshot({ path: 'e2e-artifacts/view-viewer-nifti.png', fullPage: true });
   });
 });

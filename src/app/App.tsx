@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { DatasetView } from '../features/dataset/DatasetView';
 import { LossExplorer } from '../features/losses/LossExplorer';
 import { ResultsPage } from '../features/results/ResultsPage';
+import { BackendNote } from '../features/training/BackendBadge';
 import { TrainView } from '../features/training/TrainView';
 import { CompareView } from '../features/viewer/CompareView';
 import { ViewerView } from '../features/viewer/ViewerView';
@@ -68,6 +69,9 @@ export function App() {
             </a>
           ))}
           <a href="./selfcheck.html">Backend self-check</a>
+          <span className="nav-backend">
+            backend: <BackendNote />
+          </span>
         </nav>
       </header>
       {linkErrors.length > 0 && (

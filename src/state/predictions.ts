@@ -20,8 +20,11 @@ export interface SliceRequest {
   experimentId: string;
   caseId: string;
   slice: number;
-  /** Runs with the epochs they have finished (a newer epoch makes a cached slice stale). */
-  runs: { id: string; epochs: number }[];
+  /**
+   * Runs with the epochs they have finished and whether they are done (a newer epoch, or the
+   * best weights put back when a run ends, makes a cached slice stale).
+   */
+  runs: { id: string; epochs: number; done: boolean }[];
 }
 
 const MAX_ENTRIES = 600;
@@ -61,7 +64,7 @@ export function staleRuns(r: SliceRequest): string[] {
       const k = keyOf(r.experimentId, run.id, r.caseId, r.slice);
       if (failures.has(k)) return false;
       const have = cache.get(k);
-      return !have || (have.weights === 'current' && have.epochs < run.epochs);
+      return !have || (have.weights === 'current' && (have.epochs < run.epochs || run.done));
     })
     .map((run) => run.id);
 }

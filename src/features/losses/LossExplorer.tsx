@@ -1,4 +1,5 @@
 import { useStudio, explorer } from '../../state/store';
+import { trainingActions } from '../../state/trainingActions';
 import {
   LOSS_IDS,
   LOSSES,
@@ -45,8 +46,14 @@ function hint(id: LossId, spec: ParamSpec, p: ResolvedParams): string | undefine
 function LossPicker() {
   const selected = useStudio((s) => s.explorer.selected);
   const focused = useStudio((s) => s.explorer.focused);
+  const training = useStudio((s) => s.training.settings.losses);
+  const running = useStudio((s) => s.training.live?.status === 'running');
   return (
     <nav className="loss-picker" aria-label="Losses">
+      <p className="muted">
+        Tick a loss to draw it; <em>train</em> adds it to the next experiment in Train &amp; compare, with the parameters set here
+        (the paper&apos;s unless you move a slider).
+      </p>
       {FAMILIES.map(({ family, title }) => (
         <fieldset key={family}>
           <legend>{title}</legend>
@@ -62,6 +69,18 @@ function LossPicker() {
                 />
                 <span className="swatch" style={{ background: spec.color }} aria-hidden />
                 <label htmlFor={`pick-${id}`}>{spec.label}</label>
+                <label className="train-tick" title="Train this loss in the next experiment">
+                  <input
+                    type="checkbox"
+                    aria-label={`Train ${spec.label}`}
+                    disabled={running}
+                    checked={training.includes(id)}
+                    onChange={(e) =>
+                      trainingActions.setSettings({ losses: e.currentTarget.checked ? [...training, id] : training.filter((x) => x !== id) })
+                    }
+                  />
+                  train
+                </label>
                 <button
                   type="button"
                   className="edit"

@@ -5,13 +5,11 @@
  * Each chart can be saved as a PNG.
  */
 import { useCallback, useMemo, useRef, useState } from 'react';
-import Plotly from 'plotly.js';
-import type { Config, Data, Layout, PlotMouseEvent, PlotlyHTMLElement } from 'plotly.js';
+import type { Config, Data, Layout, PlotMouseEvent } from 'plotly.js';
 import type { BoxSeries, SweepSeries } from '../../core/results';
-import { download } from '../../state/download';
+import { savePlotPng } from '../charts/chartPng';
 import { Plot } from '../charts/Plot';
 
-const PNG_SIZE = { width: 1200, height: 640 };
 
 /** A plot in a figure with a caption and a "save as PNG" button. */
 function ChartFigure({
@@ -45,11 +43,7 @@ function ChartFigure({
     if (!div) return;
     try {
       setError(null);
-      const gd = div as PlotlyHTMLElement;
-      const imageLayout: Partial<Layout> = { ...gd.layout, ...PNG_SIZE, title: { text: imageTitle, font: { size: 16 } }, margin: { ...gd.layout.margin, t: 56 } };
-      const url = await Plotly.toImage({ data: gd.data, layout: imageLayout, config: { displaylogo: false } }, { format: 'png', ...PNG_SIZE });
-      const blob = await (await fetch(url)).blob();
-      download(fileName, blob);
+      await savePlotPng(div, fileName, imageTitle);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }

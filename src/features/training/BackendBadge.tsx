@@ -43,3 +43,15 @@ export function BackendBadge() {
     </div>
   );
 }
+
+/** The backend in a word, for the page header (with the software-adapter warning). */
+export function BackendNote() {
+  const name = useStudio((s) => (s.training.backendStatus === 'ready' ? s.training.backend?.name : null));
+  const software = useStudio((s) => s.training.backend?.software ?? false);
+  const status = useStudio((s) => s.training.backendStatus);
+  return (
+    <a className="backend-note" href="#/train" title="The tfjs backend that trains and predicts (change it in Train & compare)">
+      {name ? `${NAMES[name]}${software ? ' (software adapter)' : ''}` : status === 'failed' ? 'no backend' : 'starting…'}
+    </a>
+  );
+}

@@ -1,8 +1,9 @@
-import { useMemo } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { Data, Layout } from 'plotly.js';
 import { LOSSES } from '../../core/losses/registry';
 import type { ExperimentSnapshot, RunHistory } from '../../core/training/experiment';
 import { Plot } from '../charts/Plot';
+import { savePlotPng } from '../charts/chartPng';
 
 type Metric = 'trainLoss' | 'valLoss' | 'valDsc' | 'lr';
 const PANELS: { metric: Metric; title: string }[] = [
@@ -62,13 +63,32 @@ export function TrainingCharts({ snapshot }: { snapshot: ExperimentSnapshot }) {
     [],
   );
   const config = useMemo(() => ({ displaylogo: false, responsive: true }), []);
+  const graphs = useRef<(HTMLElement | null)[]>([]);
+  const keepers = useMemo(() => PANELS.map((_, i) => (_f: unknown, div: Readonly<HTMLElement>) => void (graphs.current[i] = div as HTMLElement)), []);
+  const [error, setError] = useState<string | null>(null);
   return (
     <div className="charts-grid">
       {PANELS.map((p, i) => (
         <figure key={p.metric} className="chart" data-metric={p.metric} aria-label={p.title}>
-          <Plot data={traces[i] ?? []} layout={layouts[i] ?? {}} config={config} useResizeHandler style={{ width: '100%' }} />
+          <Plot data={traces[i] ?? []} layout={layouts[i] ?? {}} config={config} useResizeHandler style={{ width: '100%' }} onInitialized={keepers[i]} onUpdate={keepers[i]} />
+          <button
+            type="button"
+            className="chart-png"
+            aria-label={`Save the chart "${p.title}" as PNG`}
+            onClick={() => {
+              const div = graphs.current[i];
+              if (div) savePlotPng(div, `${p.metric}.png`, p.title).then(() => setError(null), (e: unknown) => setError(`Could not make the PNG: ${e instanceof Error ? e.message : String(e)}`));
+            }}
+          >
+            PNG
+          </button>
         </figure>
       ))}
+      {error && (
+        <p className="bad" role="alert">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

@@ -59,7 +59,12 @@ export function CompareView() {
       </section>
       <div className="tile-grid" role="list" aria-label="Predictions of every run">
         <div role="listitem" className="tile" data-run="">
-          <SliceViewport {...common} prediction={null} label={`Ground truth, case ${current.id}, slice ${slice + 1}`} caption={<strong>ground truth</strong>} />
+          <SliceViewport {...common} prediction={null} label={`Ground truth, case ${current.id}, slice ${slice + 1}`} caption={
+              <span className="tile-caption">
+                <strong>ground truth</strong>
+                <span className="muted">{current.id}</span>
+              </span>
+            } />
         </div>
         {runs.map((r) => {
           const p = exp ? getPrediction(exp.id, r.id, current.id, slice) : undefined;
@@ -74,12 +79,16 @@ export function CompareView() {
                 label={`${r.label}, case ${current.id}, slice ${slice + 1}`}
                 caption={
                   <span className="tile-caption">
-                    <span className="swatch" style={{ background: LOSSES[r.loss].color }} aria-hidden /> <strong>{r.label}</strong>{' '}
-                    <span data-testid={`tile-dsc-${r.id}`}>
-                      {p ? `DSC ${fmt(d)}` : failure ? `cannot predict: ${failure}` : r.epochs.length === 0 && exp?.live ? 'waiting for its first epoch' : 'predicting…'}
+                    <span className="tile-name">
+                      <span className="swatch" style={{ background: LOSSES[r.loss].color }} aria-hidden /> <strong>{r.label}</strong>
                     </span>
-                    {caseDsc !== null ? ` · case ${fmt(caseDsc)}` : ''}
-                    {p ? <span className="muted"> · epoch {p.epochs}</span> : null}
+                    <span>
+                      <span data-testid={`tile-dsc-${r.id}`}>
+                        {p ? `DSC ${fmt(d)}` : failure ? `cannot predict: ${failure}` : r.epochs.length === 0 && exp?.live ? 'waiting for its first epoch' : 'predicting…'}
+                      </span>
+                      {caseDsc !== null ? ` · case ${fmt(caseDsc)}` : ''}
+                      {p ? <span className="muted"> · {p.weights === 'best' ? `best weights of ${p.epochs} epochs` : `after epoch ${p.epochs}`}</span> : null}
+                    </span>
                   </span>
                 }
               />

@@ -52,7 +52,7 @@ export function ViewerView() {
     const p = getPrediction(exp.id, run, current.id, slice);
     const failure = getPredictionFailure(exp.id, run, current.id, slice);
     prediction = p?.labels ?? null;
-    note = failure ? `cannot predict: ${failure}` : p ? `${p.weights === 'best' ? 'best weights' : 'current weights'}, after ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}` : 'predicting…';
+    note = failure ? `cannot predict: ${failure}` : p ? (p.weights === 'best' ? `best weights of ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}` : `weights after epoch ${p.epochs}`) : 'predicting…';
   }
   const history = exp?.snapshot?.runs.find((r) => r.id === run);
   const caseDsc = history ? caseTestDsc(history, current.id, state.overlay.classFilter) : null;
@@ -179,10 +179,10 @@ function PredictionExport({ exp, run, current, cases }: { exp: ShownExperiment |
       <h3>Download predictions of {label}</h3>
       <p className="muted">{current.image.nifti ? 'NIfTI (.nii.gz) in the geometry of the source volume.' : 'PNG masks of the image size (binary: 0/255).'}</p>
       <div className="buttons">
-        <button type="button" disabled={progress !== null} onClick={() => void go('case')}>
+        <button type="button" aria-label={`Download the prediction of ${current.id}`} disabled={progress !== null} onClick={() => void go('case')}>
           This case
         </button>
-        <button type="button" disabled={progress !== null} onClick={() => void go('test')}>
+        <button type="button" aria-label="Download the predictions of all test cases (zip)" disabled={progress !== null} onClick={() => void go('test')}>
           All test cases (zip)
         </button>
       </div>

@@ -134,10 +134,10 @@ export function caseTestDsc(run: RunHistory, caseId: string, classFilter: number
 export function useSlicePredictions(exp: ShownExperiment | null, c: Case | null, slice: number, runIds: readonly string[]): void {
   const runs = exp?.snapshot?.runs;
   const wanted = useMemo(
-    () => (runs ?? []).filter((r) => runIds.includes(r.id) && (r.epochs.length > 0 || !exp?.live)).map((r) => ({ id: r.id, epochs: r.epochs.length })),
+    () => (runs ?? []).filter((r) => runIds.includes(r.id) && (r.epochs.length > 0 || !exp?.live)).map((r) => ({ id: r.id, epochs: r.epochs.length, done: r.test !== null })),
     [runs, runIds, exp?.live],
   );
-  const key = wanted.map((w) => `${w.id}:${w.epochs}`).join('|');
+  const key = wanted.map((w) => `${w.id}:${w.epochs}:${w.done}`).join('|');
   useEffect(() => {
     if (!exp || !c || wanted.length === 0) return;
     requestSlice({ experimentId: exp.id, caseId: c.id, slice, runs: wanted });
