@@ -186,7 +186,8 @@ test.describe('real data from ../shared/data', () => {
     expect(errors).toEqual([]);
   });
 
-  test('a NIfTI volume scrolls through its slices by keyboard and wheel', async ({ page }) => {
+  test('a NIfTI volume scrolls through its slices by keyboard and wheel, trains, and is compared slice by slice', async ({ page }) => {
+    test.setTimeout(300_000);
     await page.goto('/#/data');
     const task = `${SHARED_DATA}/Task04_Hippocampus`;
     const ids = ['hippocampus_001', 'hippocampus_003', 'hippocampus_004'];
@@ -225,5 +226,22 @@ test.describe('real data from ../shared/data', () => {
     await page.keyboard.press('ArrowDown');
     await expect(viewport).toHaveAttribute('data-slice', '21');
     await page.screenshot({ path: 'e2e-artifacts/view-viewer-nifti.png', fullPage: true });
+
+    // The volumes train, and the side-by-side grid shows the same slice of every run.
+    await page.getByRole('link', { name: 'Train & compare' }).click();
+    await waitForBackend(page);
+    await configureTinyRun(page, ['Dice', 'Symmetric unified focal'], 1, 2);
+    await page.getByRole('button', { name: 'Start training' }).click();
+    await page.getByRole('link', { name: 'Side by side' }).click();
+    for (const run of ['dice', 'symmetricUnifiedFocal']) {
+      await expect(page.getByTestId(`tile-dsc-${run}`)).toHaveText(/^DSC (\d\.\d{3}|—)$/, { timeout: 180_000 });
+    }
+    const tiles = page.getByRole('list', { name: 'Predictions of every run' }).locator('[data-testid="slice-viewport"]');
+    await expect(tiles).toHaveCount(3);
+    for (let i = 0; i < 3; i++) await expect(tiles.nth(i)).toHaveAttribute('data-slice', '21');
+    await tiles.nth(2).focus();
+    await page.keyboard.press('ArrowDown');
+    for (let i = 0; i < 3; i++) await expect(tiles.nth(i)).toHaveAttribute('data-slice', '22');
+    await page.screenshot({ path: 'e2e-artifacts/view-side-by-side-nifti.png', fullPage: true });
   });
 });
