@@ -70,7 +70,7 @@ test('"Recover Dice" sets λ, δ, γ and the formula, and the unified curve fall
   await expect(formula).toContainText('0.5·fn_c + 0.5·fp_c');
   await expect(page.getByTestId('relation')).toContainText('L ≈ L_DSC');
   await expect(page.getByRole('button', { name: 'Recover Dice' })).toHaveAttribute('aria-pressed', 'true');
-  await expect(page.getByRole('checkbox', { name: 'Dice' })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'Dice', exact: true })).toBeChecked();
   for (const kind of ['background', 'rare'] as const) {
     const unified = await curve(page, { loss: 'symmetricUnifiedFocal', kind, component: 'total' });
     const dice = await curve(page, { loss: 'dice', kind, component: 'total' });

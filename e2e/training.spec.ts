@@ -38,7 +38,7 @@ test('two losses train on WebGPU in a worker; the page stays usable; a reload ke
   // Both runs report their first epoch.
   const runs = page.getByRole('table', { name: 'Runs' });
   for (const run of ['crossEntropy', 'asymmetricUnifiedFocal']) {
-    await expect(runs.locator(`tr[data-run="${run}"] td`).nth(2)).not.toHaveText('0', { timeout: 300_000 });
+    await expect(runs.locator(`tr[data-run="${run}"] td[data-col="epochs"]`)).not.toHaveText('0', { timeout: 300_000 });
     await expect(page.getByTestId(`val-dsc-${run}`)).toHaveText(/^\d\.\d{3}$/);
   }
   const points = await page.evaluate(() => {
@@ -58,8 +58,8 @@ test('two losses train on WebGPU in a worker; the page stays usable; a reload ke
   const restored = page.getByRole('table', { name: 'Runs' });
   const kept: number[] = [];
   for (const run of ['crossEntropy', 'asymmetricUnifiedFocal']) {
-    await expect(restored.locator(`tr[data-run="${run}"] td`).nth(2)).not.toHaveText('0');
-    kept.push(Number(await restored.locator(`tr[data-run="${run}"] td`).nth(2).textContent()));
+    await expect(restored.locator(`tr[data-run="${run}"] td[data-col="epochs"]`)).not.toHaveText('0');
+    kept.push(Number(await restored.locator(`tr[data-run="${run}"] td[data-col="epochs"]`).textContent()));
   }
   expect(Math.min(...kept)).toBeLessThan(6); // the reload came mid-run
   await expect(stored).toContainText('interrupted');
@@ -70,10 +70,10 @@ test('two losses train on WebGPU in a worker; the page stays usable; a reload ke
   await expect(page.getByTestId('training-progress')).toContainText('experiment finished', { timeout: 300_000 });
   const finished = page.getByRole('table', { name: 'Runs' });
   for (const run of ['crossEntropy', 'asymmetricUnifiedFocal']) {
-    const epochs = Number(await finished.locator(`tr[data-run="${run}"] td`).nth(2).textContent());
+    const epochs = Number(await finished.locator(`tr[data-run="${run}"] td[data-col="epochs"]`).textContent());
     // Early stopping needs 20 flat epochs, so both runs reach the limit of 6.
     expect(epochs).toBe(6);
-    await expect(finished.locator(`tr[data-run="${run}"] td`).nth(1)).toContainText('done');
+    await expect(finished.locator(`tr[data-run="${run}"] td[data-col="status"]`)).toContainText('done');
   }
   await page.screenshot({ path: 'e2e-artifacts/training-resumed.png', fullPage: true });
   expect(errors).toEqual([]);

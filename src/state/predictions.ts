@@ -29,10 +29,13 @@ export interface SliceRequest {
 
 const MAX_ENTRIES = 600;
 const cache = new Map<string, SlicePrediction>();
-const failures = new Map<string, string>();
+/** Why a run's slice could not be predicted, and the run's state then (a later state tries again). */
+const failures = new Map<string, { message: string; epochs: number; done: boolean }>();
 const listeners = new Set<() => void>();
 let version = 0;
 let inFlight = false;
+/** Bumped by clearPredictions: answers to requests sent before are dropped. */
+let generation = 0;
 let waiting: SliceRequest | null = null;
 
 const keyOf = (experimentId: string, run: string, caseId: string, slice: number) => `${experimentId}\u0000${run}\u0000${caseId}\u0000${slice}`;
@@ -54,7 +57,7 @@ export function getPrediction(experimentId: string, run: string, caseId: string,
 
 /** Why a run's slice could not be predicted, if it could not. */
 export function getPredictionFailure(experimentId: string, run: string, caseId: string, slice: number): string | undefined {
-  return failures.get(keyOf(experimentId, run, caseId, slice));
+  return failures.get(keyOf(experimentId, run, caseId, slice))?.message;
 }
 
 /** The runs of a request whose cached slice is missing or older than their epochs. */
@@ -62,7 +65,8 @@ export function staleRuns(r: SliceRequest): string[] {
   return r.runs
     .filter((run) => {
       const k = keyOf(r.experimentId, run.id, r.caseId, r.slice);
-      if (failures.has(k)) return false;
+      const failed = failures.get(k);
+      if (failed && failed.epochs === run.epochs && failed.done === run.done) return false;
       const have = cache.get(k);
       return !have || (have.weights === 'current' && (have.epochs < run.epochs || run.done));
     })
@@ -84,16 +88,23 @@ async function pump(): Promise<void> {
   const runs = staleRuns(r);
   if (runs.length === 0) return void pump();
   inFlight = true;
+  const gen = generation;
+  const fail = (run: string, message: string) => {
+    const state = r.runs.find((x) => x.id === run);
+    failures.set(keyOf(r.experimentId, run, r.caseId, r.slice), { message, epochs: state?.epochs ?? 0, done: state?.done ?? false });
+  };
   try {
     const res = await trainingActions.predict({ experimentId: r.experimentId, runs, caseId: r.caseId, slices: [r.slice] });
-    for (const p of res.results) {
-      const labels = p.labels[0];
-      if (labels) remember(keyOf(r.experimentId, p.run, r.caseId, r.slice), { labels, epochs: p.epochs, weights: p.weights });
+    if (gen === generation) {
+      for (const p of res.results) {
+        const labels = p.labels[0];
+        if (labels) remember(keyOf(r.experimentId, p.run, r.caseId, r.slice), { labels, epochs: p.epochs, weights: p.weights });
+      }
+      for (const f of res.failed) fail(f.run, f.message);
     }
-    for (const f of res.failed) failures.set(keyOf(r.experimentId, f.run, r.caseId, r.slice), f.message);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    for (const run of runs) failures.set(keyOf(r.experimentId, run, r.caseId, r.slice), msg);
+    if (gen === generation) for (const run of runs) fail(run, msg);
   } finally {
     inFlight = false;
     changed();
@@ -115,6 +126,7 @@ export function getFilePrediction(caseId: string): { name: string; labels: Uint8
 
 /** Forgets everything (a new dataset: case ids may mean other images now). */
 export function clearPredictions(): void {
+  generation++;
   cache.clear();
   failures.clear();
   filePredictions.clear();
@@ -140,27 +152,28 @@ export function usePredictionsVersion(): number {
 }
 
 /**
- * Every axial slice of a case predicted by one run (for export), in chunks so that training in
- * progress keeps going between them; `onProgress` gets slices done and total.
+ * Every axial slice of a case predicted by one run (for export), in one request, so that all
+ * slices come from the same weights even while the run trains.
  */
-export async function predictWholeCase(experimentId: string, run: string, caseId: string, sliceCount: number, onProgress?: (done: number, total: number) => void): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  const CHUNK = 8;
-  for (let k = 0; k < sliceCount; k += CHUNK) {
-    const slices = Array.from({ length: Math.min(CHUNK, sliceCount - k) }, (_, i) => k + i);
-    const res = await trainingActions.predict({ experimentId, runs: [run], caseId, slices });
-    const p = res.results[0];
-    if (!p) throw new Error(res.failed[0]?.message ?? `no prediction for ${run}`);
-    out.push(...p.labels);
-    onProgress?.(out.length, sliceCount);
-  }
-  return out;
+export async function predictWholeCase(experimentId: string, run: string, caseId: string, sliceCount: number): Promise<Uint8Array[]> {
+  const slices = Array.from({ length: sliceCount }, (_, k) => k);
+  const res = await trainingActions.predict({ experimentId, runs: [run], caseId, slices });
+  const p = res.results[0];
+  if (!p) throw new Error(res.failed[0]?.message ?? `no prediction for ${run}`);
+  return p.labels;
 }
 
 // A new dataset makes every cached slice meaningless.
 let datasetVersion = useStudio.getState().dataset.version;
+let backendStatus = useStudio.getState().training.backendStatus;
 useStudio.subscribe((s) => {
-  if (s.dataset.version === datasetVersion) return;
-  datasetVersion = s.dataset.version;
-  clearPredictions();
+  if (s.dataset.version !== datasetVersion) {
+    datasetVersion = s.dataset.version;
+    clearPredictions();
+  }
+  // A restarted backend (or worker) is worth another try for whatever failed before.
+  if (s.training.backendStatus !== backendStatus) {
+    backendStatus = s.training.backendStatus;
+    if (backendStatus === 'ready' && failures.size) retryFailedPredictions();
+  }
 });

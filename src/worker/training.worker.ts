@@ -119,8 +119,22 @@ async function saveRunWeights(request: ExperimentRequest, ex: Experiment, runId:
 }
 
 /** Runs a new experiment, or continues a stored one from its checkpoint. */
+/** An experiment is being built (start or resume before its first step); a stop meanwhile is kept for it. */
+let starting = false;
+let stopWhenStarted = false;
+
 async function run(request: ExperimentRequest, cases: Case[], resumeFrom?: ExperimentCheckpoint) {
-  if (experiment) throw new Error('an experiment is already running; stop it first');
+  if (experiment || starting) throw new Error('an experiment is already running; stop it first');
+  starting = true;
+  stopWhenStarted = false;
+  try {
+    await runStarting(request, cases, resumeFrom);
+  } finally {
+    starting = false;
+  }
+}
+
+async function runStarting(request: ExperimentRequest, cases: Case[], resumeFrom?: ExperimentCheckpoint) {
   const savedWeights: string[] = resumeFrom ? [...((await (await store())?.get(request.id))?.savedWeights ?? [])] : [];
   let ex: Experiment | null = null;
   const hooks: Pick<ExperimentOptions, 'onEvent' | 'onEpochCheckpoint'> = {
@@ -155,6 +169,8 @@ async function run(request: ExperimentRequest, cases: Case[], resumeFrom?: Exper
   await releaseLast();
   experiment = ex;
   last = { request, ex };
+  starting = false;
+  if (stopWhenStarted) ex.stop();
   const first = ex.snapshot();
   post({ type: 'started', id: request.id, snapshot: first, stepsPerEpoch: ex.trainer(ex.runIds[0] ?? '').stepsPerEpoch });
   if (!resumeFrom) await persist(request, 'running', first, savedWeights);
@@ -225,13 +241,20 @@ function rememberCases(key: string, cases: readonly Case[]): void {
   for (const c of cases) knownCases.byId.set(c.id, c);
 }
 
-/** Frees the models of the previous experiment once no prediction uses them. */
-async function releaseLast(): Promise<void> {
-  await serving;
-  last?.ex.dispose();
-  last = null;
+/** Settles when no prediction is being answered. */
+async function predictionsIdle(): Promise<void> {
+  while (serving) await serving;
 }
 
+/** Frees the models of the previous experiment once no prediction uses them. */
+async function releaseLast(): Promise<void> {
+  await predictionsIdle();
+  const old = last;
+  last = null;
+  old?.ex.dispose();
+}
+
+/** Frees the models loaded from stored weights (only between predictions: see predictionsIdle). */
 function releaseStored(): void {
   for (const t of stored?.trainers.values() ?? []) t.dispose({ model: true });
   stored = null;
@@ -362,7 +385,8 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         await resume(cmd.id, cmd.cases);
         return;
       case 'stop':
-        experiment?.stop();
+        if (experiment) experiment.stop();
+        else if (starting) stopWhenStarted = true;
         return;
       case 'predict': {
         await backendReady;
@@ -396,6 +420,9 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
           throw new Error('not an experiment file of the segmentation studio (format and version 1 expected)');
         }
         const record: StoredExperiment = { ...f.record, status: f.record.status === 'running' ? 'interrupted' : f.record.status, savedWeights: Object.keys(f.weights ?? {}) };
+        // Models loaded from this experiment's old weights must not answer for the new ones.
+        await predictionsIdle();
+        if (stored?.experimentId === record.id) releaseStored();
         await s.save(record);
         for (const [run, w] of Object.entries(f.weights ?? {})) await s.saveWeights(record.id, run, w);
         post({ type: 'experiments', list: await s.list() });
@@ -418,6 +445,7 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         return;
       case 'remove': {
         const s = await store();
+        await predictionsIdle();
         if (stored?.experimentId === cmd.id) releaseStored();
         await s?.remove(cmd.id);
         post({ type: 'experiments', list: s ? await s.list() : [] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IDENTITY_AFFINE, type Volume } from '../io/volume';
-import { applyMapping, maskChannel, mappingClasses, mergeCounts, proposeMapping, valueCounts } from './labels';
+import { applyMapping, classValues, maskChannel, mappingClasses, mergeCounts, proposeMapping, valueCounts } from './labels';
 
 const vol = (data: Volume['data'], channels = 1, extra: Partial<Volume> = {}): Volume => ({
   data,
@@ -90,5 +90,18 @@ describe('mask channel', () => {
   });
   it('takes the first channel of colour masks', () => {
     expect(Array.from(maskChannel(vol(Uint8Array.from([255, 255, 255, 0, 0, 0]), 3)))).toEqual([255, 0]);
+  });
+});
+
+describe('class values', () => {
+  it('inverts a one-to-one value mapping (BraTS 1, 2, 4 → classes 1, 2, 3) and refuses the others', () => {
+    expect(classValues({ kind: 'values', classes: { 0: 0, 1: 1, 2: 2, 4: 3 } }, 4)).toEqual([0, 1, 2, 4]);
+    expect(classValues({ kind: 'values', classes: { 128: 1, 255: 2 } }, 3)).toEqual([0, 128, 255]);
+    // two values for one class, a class without a value, a value beyond 8 bits, other kinds
+    expect(classValues({ kind: 'values', classes: { 1: 1, 2: 1 } }, 2)).toBeNull();
+    expect(classValues({ kind: 'values', classes: { 1: 1 } }, 3)).toBeNull();
+    expect(classValues({ kind: 'values', classes: { 1000: 1 } }, 2)).toBeNull();
+    expect(classValues({ kind: 'nonzero' }, 2)).toBeNull();
+    expect(classValues({ kind: 'threshold', threshold: 128 }, 2)).toBeNull();
   });
 });

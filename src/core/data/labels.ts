@@ -167,3 +167,22 @@ export function applyMapping(values: ArrayLike<number>, m: LabelMapping): Uint8A
   }
   return out;
 }
+
+/**
+ * The stored value of each class (index = class) when a 'values' mapping is one-to-one on the
+ * classes (every class 1 … C−1 comes from exactly one stored value in 1 … 255), so that a
+ * predicted label map can be written back in the dataset's own convention (e.g. BraTS 1, 2, 4).
+ * null for other mappings: class indices are the only faithful values then.
+ */
+export function classValues(m: LabelMapping, numClasses: number): number[] | null {
+  if (m.kind !== 'values') return null;
+  const out: (number | undefined)[] = [0];
+  for (const [k, c] of Object.entries(m.classes)) {
+    const v = Number(k);
+    if (c === 0) continue;
+    if (c >= numClasses || out[c] !== undefined || !Number.isInteger(v) || v < 1 || v > 255) return null;
+    out[c] = v;
+  }
+  for (let c = 1; c < numClasses; c++) if (out[c] === undefined) return null;
+  return out as number[];
+}

@@ -21,6 +21,12 @@ describe('maskToLabels', () => {
     expect(Array.from(maskToLabels(vol(Float32Array.of(0, 0.5, 0, 0), [2, 2, 1]), target, 2))).toEqual([0, 1, 0, 0]);
   });
 
+  it("maps the dataset's own label values (BraTS 1, 2, 4) with its mapping", () => {
+    const brats = { kind: 'values' as const, classes: { 1: 1, 2: 2, 4: 3 } };
+    expect(Array.from(maskToLabels(vol(Uint8Array.of(0, 4, 2, 1), [2, 2, 1]), target, 4, brats))).toEqual([0, 3, 2, 1]);
+    expect(() => maskToLabels(vol(Uint8Array.of(0, 4, 2, 5), [2, 2, 1]), target, 4, brats)).toThrow(/the mask has the values 0, 2, 4, 5/);
+  });
+
   it('reads the first channel of RGB masks and the palette indices of palette pictures', () => {
     expect(Array.from(maskToLabels(vol(Uint8Array.of(0, 9, 9, 255, 9, 9, 0, 9, 9, 255, 9, 9), [2, 2, 1], 3), target, 2))).toEqual([0, 1, 0, 1]);
     expect(Array.from(maskToLabels(vol(Uint8Array.of(10, 10, 10, 10), [2, 2, 1], 1, Uint8Array.of(1, 0, 0, 1)), target, 2))).toEqual([1, 0, 0, 1]);

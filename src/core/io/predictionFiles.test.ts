@@ -14,14 +14,20 @@ describe('prediction files', () => {
 
   it('a picture gives a PNG of its size: binary masks as 0/255, multiclass as class indices', () => {
     const image = { dims: [3, 2, 1] as [number, number, number], source: { name: 'a.png', format: 'png' as const, datatype: 'uint8' } };
-    const bin = predictionFile(image, Uint8Array.of(0, 1, 1, 0, 0, 1), 'case 1/pred');
+    const bin = predictionFile(image, Uint8Array.of(0, 1, 1, 0, 0, 1), 'case 1/pred', { numClasses: 2 });
     expect(bin.name).toBe('case 1_pred.png');
     const back = decodeImage(bin.bytes, bin.name);
     expect(back.dims).toEqual([3, 2, 1]);
     expect(Array.from(back.data)).toEqual([0, 255, 255, 0, 0, 255]);
-    const multi = decodeImage(predictionFile(image, Uint8Array.of(0, 1, 2, 0, 2, 1), 'm').bytes, 'm.png');
+    const multi = decodeImage(predictionFile(image, Uint8Array.of(0, 1, 2, 0, 2, 1), 'm', { numClasses: 3 }).bytes, 'm.png');
     expect(Array.from(multi.data)).toEqual([0, 1, 2, 0, 2, 1]);
-    expect(() => predictionFile(image, new Uint8Array(5), 'x')).toThrow(/5 labels for an image of 3 × 2 × 1 voxels/);
+    // a three-class dataset whose prediction has only classes 0 and 1 is written as indices too
+    const onlyOne = decodeImage(predictionFile(image, Uint8Array.of(0, 1, 1, 0, 0, 1), 'o', { numClasses: 3 }).bytes, 'o.png');
+    expect(Array.from(onlyOne.data)).toEqual([0, 1, 1, 0, 0, 1]);
+    // the dataset's own values when its mapping names them (classes 1, 2 came from 128, 255)
+    const own = decodeImage(predictionFile(image, Uint8Array.of(0, 1, 2, 0, 2, 1), 'v', { numClasses: 3, classValues: [0, 128, 255] }).bytes, 'v.png');
+    expect(Array.from(own.data)).toEqual([0, 128, 255, 0, 255, 128]);
+    expect(() => predictionFile(image, new Uint8Array(5), 'x', { numClasses: 2 })).toThrow(/5 labels for an image of 3 × 2 × 1 voxels/);
   });
 
   it('a NIfTI source gives a .nii.gz whose labels and affine read back as the source (an LPS volume, reoriented on reading)', () => {
@@ -31,7 +37,7 @@ describe('prediction files', () => {
     const image = readNifti(src, 'img.nii');
     // labels in the canonical layout: 1 where the image value is ≥ 60
     const labels = Uint8Array.from(image.data, (v) => (Number(v) >= 60 ? 1 : 0));
-    const f = predictionFile(image, labels, 'img_pred');
+    const f = predictionFile(image, labels, 'img_pred', { numClasses: 2 });
     expect(f.name).toBe('img_pred.nii.gz');
     const back = readNifti(f.bytes, f.name);
     expect(back.dims).toEqual(image.dims);

@@ -2,7 +2,10 @@
  * Predicted segmentations as files a user can open elsewhere, in the geometry of their source:
  * a NIfTI source gives a uint8 label volume (.nii.gz) with the source's header geometry (dims,
  * pixdim, qform, sform, voxel order; see writeNiftiLabels), a picture gives an 8-bit PNG mask
- * of the picture's size (binary masks as 0/255, multiclass as class indices; see maskPng.ts).
+ * of the picture's size (two-class datasets as 0/255, more classes as class indices, the same
+ * for every file of a dataset; see maskPng.ts). Voxel values are the dataset's own label values
+ * when its mapping says which value each class came from (`classValues`, e.g. BraTS 1, 2, 4),
+ * else class indices (0 … C−1).
  */
 import { encodeMaskPng } from './maskPng';
 import { writeNiftiLabels } from './nifti';
@@ -41,11 +44,18 @@ export function safeFileName(s: string): string {
  * The file for a predicted label volume of `image` (labels in the canonical Volume layout):
  * `${stem}.nii.gz` for NIfTI sources, `${stem}.png` for pictures.
  */
-export function predictionFile(image: Pick<Volume, 'dims' | 'nifti' | 'source'>, labels: Uint8Array, stem: string): PredictionFile {
+export function predictionFile(
+  image: Pick<Volume, 'dims' | 'nifti' | 'source'>,
+  classLabels: Uint8Array,
+  stem: string,
+  opts: { numClasses: number; classValues?: readonly number[] | null },
+): PredictionFile {
   const [nx, ny, nz] = image.dims;
-  if (labels.length !== nx * ny * nz) throw new RangeError(`${labels.length} labels for an image of ${nx} × ${ny} × ${nz} voxels`);
+  if (classLabels.length !== nx * ny * nz) throw new RangeError(`${classLabels.length} labels for an image of ${nx} × ${ny} × ${nz} voxels`);
+  const values = opts.classValues;
+  const labels = values ? classLabels.map((c) => values[c] ?? c) : classLabels;
   const base = safeFileName(stem);
   if (image.nifti) return { name: `${base}.nii.gz`, bytes: writeNiftiLabels(labels, image.nifti, { gzip: true }), mime: 'application/gzip' };
   if (nz !== 1) throw new RangeError(`${image.source.name} is a ${nz}-slice volume without NIfTI geometry; only NIfTI volumes can be written as volumes`);
-  return { name: `${base}.png`, bytes: encodeMaskPng(labels, nx, ny, { scaleBinary: true }), mime: 'image/png' };
+  return { name: `${base}.png`, bytes: encodeMaskPng(labels, nx, ny, { scaleBinary: !values && opts.numClasses === 2 }), mime: 'image/png' };
 }

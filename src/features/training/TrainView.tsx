@@ -170,8 +170,8 @@ function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
                 <span className="swatch" style={{ background: LOSSES[r.loss].color }} aria-hidden /> {r.label}
               </td>
               <td className="muted">{paramText(r.loss, r.params)}</td>
-              <td>{r.status}{r.stopReason ? ` (${r.stopReason})` : ''}</td>
-              <td>{r.epochs.length}</td>
+              <td data-col="status">{r.status}{r.stopReason ? ` (${r.stopReason})` : ''}</td>
+              <td data-col="epochs">{r.epochs.length}</td>
               <td>{r.bestEpoch >= 0 ? r.bestEpoch + 1 : '—'}</td>
               <td>{last?.valLoss?.toFixed(4) ?? '—'}</td>
               <td data-testid={`val-dsc-${r.id}`}>{dsc.length ? (dsc.reduce((a, b) => a + b, 0) / dsc.length).toFixed(3) : '—'}</td>

@@ -11,7 +11,7 @@ import { viewer } from '../../state/store';
 import { CaseBar, clampSlice } from './CaseBar';
 import { OverlayControls } from './OverlayControls';
 import { SliceViewport } from './SliceViewport';
-import { caseTestDsc, displaySlice, flipYOf, sliceCountOf, sliceDsc, truthSlice, useSlicePredictions, useViewerContext } from './viewerData';
+import { caseTestDsc, flipYOf, sliceCountOf, sliceDsc, useSliceData, useSlicePredictions, useViewerContext } from './viewerData';
 
 const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(3));
 
@@ -21,8 +21,9 @@ export function CompareView() {
   const runIds = useMemo(() => runs.map((r) => r.id), [runs]);
   const slice = current ? clampSlice(current, state.slice) : 0;
   useSlicePredictions(exp, current, slice, runIds);
+  const data = useSliceData(current, slice, version);
 
-  if (!current) {
+  if (!current || !data) {
     return (
       <section className="panel">
         <h2>Side by side</h2>
@@ -30,8 +31,7 @@ export function CompareView() {
       </section>
     );
   }
-  const image = displaySlice(current, slice, version);
-  const truth = truthSlice(current, slice);
+  const { image, truth } = data;
   const n = sliceCountOf(current);
   const common = {
     image,
@@ -69,7 +69,7 @@ export function CompareView() {
         {runs.map((r) => {
           const p = exp ? getPrediction(exp.id, r.id, current.id, slice) : undefined;
           const failure = exp ? getPredictionFailure(exp.id, r.id, current.id, slice) : undefined;
-          const d = p ? sliceDsc(truth, p.labels, state.overlay.classFilter) : null;
+          const d = p ? sliceDsc(truth, p.labels, state.overlay.classFilter, numClasses) : null;
           const caseDsc = caseTestDsc(r, current.id, state.overlay.classFilter);
           return (
             <div role="listitem" className="tile" key={r.id} data-run={r.id}>

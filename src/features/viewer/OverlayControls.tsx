@@ -11,7 +11,7 @@ export interface OverlayControlsProps {
   onChange: (s: OverlaySettings) => void;
   /** Classes including the background (2 = binary: no class selector). */
   numClasses: number;
-  /** Names by class index (index 0 is the background), e.g. ['background', 'liver', 'tumour']. */
+  /** Names of the foreground classes: entry k names class k + 1, e.g. ['liver', 'tumour']. */
   classNames?: readonly string[];
   /** Legend of the group. */
   legend?: string;
@@ -80,7 +80,7 @@ export function OverlayControls({ settings, onChange, numClasses, classNames, le
               <option value="any">Any foreground</option>
               {Array.from({ length: numClasses - 1 }, (_, i) => i + 1).map((c) => (
                 <option key={c} value={String(c)}>
-                  {classNames?.[c] ? `${c}: ${classNames[c]}` : `Class ${c}`}
+                  {classNames?.[c - 1] ? `${c}: ${classNames[c - 1]}` : `Class ${c}`}
                 </option>
               ))}
             </select>

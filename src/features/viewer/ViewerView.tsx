@@ -7,15 +7,16 @@ import { useState } from 'react';
 import { zipSync } from 'fflate';
 import { joinSlices, predictionFile } from '../../core/io/predictionFiles';
 import { readVolume } from '../../core/io/read';
+import { classValues } from '../../core/data/labels';
 import { maskToLabels } from '../../core/data/predictionMask';
 import type { Case } from '../../core/data/types';
 import { download } from '../../state/download';
 import { getFilePrediction, getPrediction, getPredictionFailure, predictWholeCase, setFilePrediction } from '../../state/predictions';
-import { viewer } from '../../state/store';
+import { useStudio, viewer } from '../../state/store';
 import { CaseBar, clampSlice } from './CaseBar';
 import { OverlayControls } from './OverlayControls';
 import { SliceViewport } from './SliceViewport';
-import { caseTestDsc, displaySlice, flipYOf, sliceCountOf, sliceDsc, truthSlice, useSlicePredictions, useViewerContext, type ShownExperiment } from './viewerData';
+import { caseTestDsc, flipYOf, sliceCountOf, sliceDsc, useSliceData, useSlicePredictions, useViewerContext, type ShownExperiment } from './viewerData';
 
 const FILE_RUN = '\u0000file';
 
@@ -25,14 +26,15 @@ function fmtDsc(v: number | null): string {
 
 export function ViewerView() {
   const { exp, cases, current, state, version, numClasses, classNames } = useViewerContext();
-  const runs = exp?.snapshot?.runs ?? exp?.request.runs.map((r, i) => ({ id: r.id ?? `${r.loss}#${i}`, label: r.label ?? r.loss })) ?? [];
+  const runs = exp?.snapshot?.runs ?? [];
   const file = current ? getFilePrediction(current.id) : undefined;
   const run = state.run === FILE_RUN ? (file ? FILE_RUN : null) : (state.run && runs.some((r) => r.id === state.run) ? state.run : (runs[0]?.id ?? (file ? FILE_RUN : null)));
   const slice = current ? clampSlice(current, state.slice) : 0;
   const runList = run && run !== FILE_RUN ? [run] : [];
   useSlicePredictions(exp, current, slice, runList);
+  const data = useSliceData(current, slice, version);
 
-  if (!current) {
+  if (!current || !data) {
     return (
       <section className="panel">
         <h2>Viewer</h2>
@@ -40,8 +42,7 @@ export function ViewerView() {
       </section>
     );
   }
-  const image = displaySlice(current, slice, version);
-  const truth = truthSlice(current, slice);
+  const { image, truth } = data;
   const plane = current.image.dims[0] * current.image.dims[1];
   let prediction: Uint8Array | null = null;
   let note = '';
@@ -52,7 +53,16 @@ export function ViewerView() {
     const p = getPrediction(exp.id, run, current.id, slice);
     const failure = getPredictionFailure(exp.id, run, current.id, slice);
     prediction = p?.labels ?? null;
-    note = failure ? `cannot predict: ${failure}` : p ? (p.weights === 'best' ? `best weights of ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}` : `weights after epoch ${p.epochs}`) : 'predicting…';
+    const untrained = exp.live && (runs.find((r) => r.id === run)?.epochs.length ?? 0) === 0;
+    note = failure
+      ? `cannot predict: ${failure}`
+      : p
+        ? p.weights === 'best'
+          ? `best weights of ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}`
+          : `weights after epoch ${p.epochs}`
+        : untrained
+          ? 'waiting for its first epoch'
+          : 'predicting…';
   }
   const history = exp?.snapshot?.runs.find((r) => r.id === run);
   const caseDsc = history ? caseTestDsc(history, current.id, state.overlay.classFilter) : null;
@@ -78,7 +88,7 @@ export function ViewerView() {
           </label>
           <OverlayControls settings={state.overlay} onChange={viewer.setOverlay} numClasses={numClasses} {...(classNames ? { classNames } : {})} />
           <MaskFileLoader current={current} numClasses={numClasses} />
-          <PredictionExport exp={exp} run={run === FILE_RUN ? null : run} current={current} cases={cases} />
+          <PredictionExport exp={exp} run={run === FILE_RUN ? null : run} current={current} cases={cases} numClasses={numClasses} />
         </section>
       </div>
       <div className="viewer-main">
@@ -98,7 +108,7 @@ export function ViewerView() {
           caption={
             <span data-testid="viewer-caption">
               <strong>{runLabel}</strong>
-              {prediction ? ` · slice DSC ${fmtDsc(sliceDsc(truth, prediction, state.overlay.classFilter))}` : ''}
+              {prediction ? ` · slice DSC ${fmtDsc(sliceDsc(truth, prediction, state.overlay.classFilter, numClasses))}` : ''}
               {caseDsc !== null ? ` · case DSC (test) ${fmtDsc(caseDsc)}` : ''}
               {note ? ` · ${note}` : ''}
             </span>
@@ -111,6 +121,7 @@ export function ViewerView() {
 
 /** A segmentation made elsewhere, loaded as this case's prediction (same grid as the image). */
 function MaskFileLoader({ current, numClasses }: { current: Case; numClasses: number }) {
+  const mapping = useStudio((s) => s.dataset.mapping?.mapping);
   const [error, setError] = useState<string | null>(null);
   return (
     <div className="mask-loader">
@@ -125,7 +136,7 @@ function MaskFileLoader({ current, numClasses }: { current: Case; numClasses: nu
             if (!f) return;
             try {
               const vol = readVolume(new Uint8Array(await f.arrayBuffer()), f.name);
-              setFilePrediction(current.id, f.name, maskToLabels(vol, { id: current.id, dims: current.image.dims }, numClasses));
+              setFilePrediction(current.id, f.name, maskToLabels(vol, { id: current.id, dims: current.image.dims }, numClasses, mapping));
               viewer.setRun(FILE_RUN);
               setError(null);
             } catch (err) {
@@ -140,31 +151,31 @@ function MaskFileLoader({ current, numClasses }: { current: Case; numClasses: nu
 }
 
 /** Predicted masks as files in the source geometry: this case, or every test case as a zip. */
-function PredictionExport({ exp, run, current, cases }: { exp: ShownExperiment | null; run: string | null; current: Case; cases: readonly Case[] }) {
+function PredictionExport({ exp, run, current, cases, numClasses }: { exp: ShownExperiment | null; run: string | null; current: Case; cases: readonly Case[]; numClasses: number }) {
+  const mapping = useStudio((s) => s.dataset.mapping?.mapping);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   if (!exp || !run) return null;
   const label = exp.snapshot?.runs.find((r) => r.id === run)?.label ?? run;
   const stem = (c: Case) => `${c.id}_${run.replace(/[^A-Za-z0-9=.-]+/g, '_')}`;
-  const predictOne = async (c: Case, offset: number, total: number) => {
-    const slices = await predictWholeCase(exp.id, run, c.id, sliceCountOf(c), (d) => setProgress({ done: offset + d, total }));
-    return predictionFile(c.image, joinSlices(slices, c.image.dims), stem(c));
+  const predictOne = async (c: Case) => {
+    const slices = await predictWholeCase(exp.id, run, c.id, sliceCountOf(c));
+    return predictionFile(c.image, joinSlices(slices, c.image.dims), stem(c), { numClasses, classValues: mapping ? classValues(mapping, numClasses) : null });
   };
   const go = async (which: 'case' | 'test') => {
     setError(null);
     try {
       if (which === 'case') {
-        const f = await predictOne(current, 0, sliceCountOf(current));
+        setProgress({ done: 0, total: 1 });
+        const f = await predictOne(current);
         download(f.name, new Blob([f.bytes as BlobPart], { type: f.mime }));
       } else {
         const test = cases.filter((c) => exp.request.split.test.includes(c.id));
-        const total = test.reduce((n, c) => n + sliceCountOf(c), 0);
         const files: Record<string, Uint8Array> = {};
-        let done = 0;
-        for (const c of test) {
-          const f = await predictOne(c, done, total);
+        for (const [i, c] of test.entries()) {
+          setProgress({ done: i, total: test.length });
+          const f = await predictOne(c);
           files[f.name] = f.bytes;
-          done += sliceCountOf(c);
         }
         download(`${exp.id}_${run.replace(/[^A-Za-z0-9=.-]+/g, '_')}_test_predictions.zip`, new Blob([zipSync(files, { level: 0 }) as BlobPart], { type: 'application/zip' }));
       }
@@ -177,7 +188,7 @@ function PredictionExport({ exp, run, current, cases }: { exp: ShownExperiment |
   return (
     <div className="prediction-export">
       <h3>Download predictions of {label}</h3>
-      <p className="muted">{current.image.nifti ? 'NIfTI (.nii.gz) in the geometry of the source volume.' : 'PNG masks of the image size (binary: 0/255).'}</p>
+      <p className="muted">{current.image.nifti ? 'NIfTI (.nii.gz) in the geometry of the source volume' : 'PNG masks of the image size'}, with the dataset&apos;s label values where its mapping names them (else two classes as 0/255, more as class indices).</p>
       <div className="buttons">
         <button type="button" aria-label={`Download the prediction of ${current.id}`} disabled={progress !== null} onClick={() => void go('case')}>
           This case
@@ -188,7 +199,7 @@ function PredictionExport({ exp, run, current, cases }: { exp: ShownExperiment |
       </div>
       {progress && (
         <label>
-          predicting slices… <progress max={progress.total} value={progress.done} /> {progress.done} / {progress.total}
+          predicting {progress.total > 1 ? 'the test cases' : 'every slice'}… <progress max={progress.total} value={progress.done} /> {progress.done} / {progress.total}
         </label>
       )}
       <ErrorNote error={error} />

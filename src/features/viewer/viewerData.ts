@@ -114,11 +114,25 @@ export function flipYOf(c: Case): boolean {
   return c.image.source.format === 'nifti1' || c.image.source.format === 'nifti2';
 }
 
-/** DSC of one slice (2·TP / (2·TP + FP + FN)); null when truth and prediction are both empty there. */
-export function sliceDsc(truth: Uint8Array, pred: Uint8Array, classFilter: number | 'any'): number | null {
-  const { tp, fp, fn } = overlayCounts(truth, pred, classFilter);
-  const d = 2 * tp + fp + fn;
-  return d === 0 ? null : (2 * tp) / d;
+/**
+ * DSC of one slice, 2·TP / (2·TP + FP + FN), defined as the case DSC next to it: for one class,
+ * that class; for 'any', the mean over the foreground classes present in the truth or the
+ * prediction of the slice. null when there is nothing to score (both empty).
+ */
+export function sliceDsc(truth: Uint8Array, pred: Uint8Array, classFilter: number | 'any', numClasses: number): number | null {
+  const one = (c: number | 'any') => {
+    const { tp, fp, fn } = overlayCounts(truth, pred, c);
+    const d = 2 * tp + fp + fn;
+    return d === 0 ? null : (2 * tp) / d;
+  };
+  if (classFilter !== 'any' || numClasses <= 2) return one(classFilter);
+  const per = Array.from({ length: numClasses - 1 }, (_, k) => one(k + 1)).filter((v): v is number => v !== null);
+  return per.length ? per.reduce((a, b) => a + b, 0) / per.length : null;
+}
+
+/** The display image and ground truth of a slice, kept while case, slice and dataset stay. */
+export function useSliceData(c: Case | null, slice: number, version: number): { image: ViewerImage; truth: Uint8Array } | null {
+  return useMemo(() => (c ? { image: displaySlice(c, slice, version), truth: truthSlice(c, slice) } : null), [c, slice, version]);
 }
 
 /** Mean over foreground classes of a run's test DSC for one case (classFilter 'any': mean over classes). */
@@ -138,11 +152,13 @@ export function useSlicePredictions(exp: ShownExperiment | null, c: Case | null,
     [runs, runIds, exp?.live],
   );
   const key = wanted.map((w) => `${w.id}:${w.epochs}:${w.done}`).join('|');
+  // Also after every change of the cache: failures cleared for a retry are asked for again.
+  const cacheVersion = usePredictionsVersion();
   useEffect(() => {
     if (!exp || !c || wanted.length === 0) return;
     requestSlice({ experimentId: exp.id, caseId: c.id, slice, runs: wanted });
     // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` stands for `wanted`
-  }, [exp?.id, c, slice, key]);
+  }, [exp?.id, c, slice, key, cacheVersion]);
 }
 
 /** The axial slice with the most ground-truth foreground (the middle one when there is none). */
