@@ -125,6 +125,28 @@ test('moving γ changes the explorer curve and the configuration of the next run
   await page.getByRole('button', { name: 'Stop' }).click();
 });
 
+test('a configuration link opens the studio with its losses, parameters and protocol; a wrong value is named', async ({ page }) => {
+  await page.goto('/#/train?losses=dice,asymmetricUnifiedFocal&epochs=3&depth=9&p.asymmetricUnifiedFocal=gamma:0.3');
+  await expect(page.getByRole('alert').filter({ hasText: 'configuration link' })).toContainText('depth=9');
+  await expect(page.getByRole('checkbox', { name: 'Dice', exact: true })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'Cross entropy', exact: true })).not.toBeChecked();
+  await expect(page.getByRole('spinbutton', { name: 'max epochs' })).toHaveValue('3');
+  await expect(page.getByRole('spinbutton', { name: 'U-Net depth' })).toHaveValue('3');
+  await expect(page.locator('.run-picker li', { hasText: 'Asymmetric unified focal' })).toContainText('γ 0.3');
+  expect(new URL(page.url()).hash).toBe('#/train');
+  await page.getByRole('spinbutton', { name: 'max epochs' }).fill('4');
+  await page.getByRole('button', { name: 'Copy a link to this configuration' }).click();
+  const link = await page.getByRole('textbox', { name: 'Configuration link' }).inputValue();
+  expect(link).toContain('#/train?');
+  expect(link).toContain('losses=dice,asymmetricUnifiedFocal');
+  expect(link).toContain('epochs=4');
+  expect(link).toContain('p.asymmetricUnifiedFocal=gamma:0.3');
+  // The link reproduces the configuration in a fresh page.
+  await page.goto(link.replace(/^https?:\/\/[^/]+/, ''));
+  await expect(page.getByRole('spinbutton', { name: 'max epochs' })).toHaveValue('4');
+  await expect(page.getByRole('checkbox', { name: 'Dice', exact: true })).toBeChecked();
+});
+
 test.describe('real data from ../shared/data', () => {
   test.skip(!hasSharedData, 'no ../shared/data beside the checkout');
 
@@ -183,6 +205,16 @@ test.describe('real data from ../shared/data', () => {
     const source = decodeImage(new Uint8Array(readFileSync(`${SHARED_DATA}/kvasir_seg_sample/images/${caseId}.jpg`)), 'src.jpg');
     expect(pred.dims).toEqual(source.dims);
     expect(new Set(pred.data)).toEqual(new Set([0, 255]));
+
+    // Every view fits 1280×720 without sideways scrolling.
+    await page.setViewportSize({ width: 1280, height: 720 });
+    for (const [link, name] of [['Data', 'data'], ['Losses', 'losses'], ['Train & compare', 'train'], ['Viewer', 'viewer'], ['Side by side', 'compare'], ['Results', 'results']] as const) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await expect(page).toHaveURL(new RegExp(`#/${name}$`));
+      await page.waitForTimeout(300);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: `e2e-artifacts/720-${name}.png` });
+    }
     expect(errors).toEqual([]);
   });
 

@@ -235,15 +235,24 @@ export function SliceViewport({
   }, []);
 
   // The image and the view: cornerstone gets the image only when its id changes.
+  // Problems with the image or the overlay are shown on the viewport (a DOM write, no re-render).
+  const problemRef = useRef<HTMLParagraphElement | null>(null);
+  const problems = useRef<{ image: string | null; overlay: string | null }>({ image: null, overlay: null });
+  const report = (what: 'image' | 'overlay', err: unknown) => {
+    problems.current[what] = err === null ? null : `Cannot draw the ${what}: ${err instanceof Error ? err.message : String(err)}`;
+    const el = problemRef.current;
+    if (el) el.textContent = [problems.current.image, problems.current.overlay].filter(Boolean).join(' · ');
+  };
   const { windowCenter, windowWidth, zoom, panX, panY } = view;
   useEffect(() => {
     const cs = csRef.current;
     if (!cs) return;
     try {
       show(cs, image, { windowCenter, windowWidth, zoom, panX, panY, flipY });
+      report('image', null);
     } catch (err) {
-      // A malformed slice (data length ≠ width · height · channels): keep the rest of the page alive.
-      console.error(err);
+      // A malformed slice (data length ≠ width · height · channels): said here, the page goes on.
+      report('image', err);
     }
   }, [image, windowCenter, windowWidth, zoom, panX, panY, flipY]);
 
@@ -265,9 +274,10 @@ export function SliceViewport({
       try {
         overlayRgba(truth, prediction, width, height, settings, buf.pixels.data);
         buf.canvas.getContext('2d')?.putImageData(buf.pixels, 0, 0);
+        report('overlay', null);
       } catch (err) {
-        // A mask of another size than the image (or bad settings): show the image without overlay.
-        console.error(err);
+        // A mask of another size than the image (or bad settings): the image without overlay, and why.
+        report('overlay', err);
         buf.content = false;
       }
     }
@@ -398,6 +408,7 @@ export function SliceViewport({
         )}
         {size === 'large' && <span ref={readoutRef} className="sv-badge sv-readout" aria-hidden="true" />}
       </div>
+      <p ref={problemRef} className="sv-problem bad" role="alert" />
       <p id={helpId} className={size === 'large' ? 'sv-help' : 'sv-help sv-help--hidden'}>
         {HELP}
       </p>
