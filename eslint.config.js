@@ -22,6 +22,21 @@ const CORE_FORBIDDEN_IMPORTS = {
   ],
 };
 
+/**
+ * Pages never load tfjs: tensors live in the workers. Type imports are fine; these modules
+ * import tfjs at run time.
+ */
+const PAGE_FORBIDDEN_IMPORTS = {
+  patterns: [
+    { group: ['@tensorflow/*'], message: 'tfjs runs in the workers only.', allowTypeImports: true },
+    {
+      regex: '(^|/)core/(losses(/index|/distribution|/region|/tensors|/selfcheck)?|model(/.*)?|training(/index|/experiment|/trainer|/checkpoint|/samples)?)$',
+      message: 'this module loads tfjs: pages use the tfjs-free modules (losses/registry, training/runs, …) or ask a worker.',
+      allowTypeImports: true,
+    },
+  ],
+};
+
 const DOM_GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'navigator', 'HTMLElement', 'HTMLCanvasElement', 'indexedDB'].map(
   (name) => ({ name, message: 'src/core runs in Node and in workers: no DOM.' }),
 );
@@ -38,6 +53,11 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
+  },
+  {
+    files: ['src/app/**/*.{ts,tsx}', 'src/features/**/*.{ts,tsx}', 'src/state/**/*.{ts,tsx}'],
+    ignores: ['src/app/bench.tsx'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', PAGE_FORBIDDEN_IMPORTS] },
   },
   {
     files: ['src/core/**/*.ts'],

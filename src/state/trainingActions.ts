@@ -5,7 +5,8 @@
  */
 import { splitCases } from '../core/data/split';
 import { LOSSES } from '../core/losses/registry';
-import { gammaSweepRuns } from '../core/training/experiment';
+import type { ExperimentSnapshot } from '../core/training/experiment';
+import { gammaSweepRuns } from '../core/training/runs';
 import type { BackendName } from '../worker/backend';
 import { TrainingClient, type PredictionResult, type TrainingListener } from '../worker/trainingClient';
 import type { ExperimentFile, ExperimentRequest, PredictRequest } from '../worker/trainingProtocol';
@@ -33,6 +34,15 @@ function flushSteps() {
   patch((t) => (t.live ? { live: { ...t.live, stepsDone: t.live.stepsDone + steps, lastStepAt: performance.now(), position: position ?? t.live.position } } : {}));
 }
 
+let pendingSnapshot: { id: string; snapshot: ExperimentSnapshot } | null = null;
+let snapshotTimer: ReturnType<typeof setTimeout> | null = null;
+function flushSnapshot() {
+  snapshotTimer = null;
+  const p = pendingSnapshot;
+  pendingSnapshot = null;
+  if (p) patch((t) => (t.live && t.live.request.id === p.id ? { live: { ...t.live, snapshot: p.snapshot } } : {}));
+}
+
 const onEvent: TrainingListener = (e) => {
   switch (e.type) {
     case 'ready':
@@ -53,11 +63,15 @@ const onEvent: TrainingListener = (e) => {
       }
       return;
     case 'snapshot':
-      patch((t) => (t.live && t.live.request.id === e.id ? { live: { ...t.live, snapshot: e.snapshot } } : {}));
+      // Charts, tables and tiles follow the snapshot: at most 4 updates a second, the newest wins.
+      pendingSnapshot = { id: e.id, snapshot: e.snapshot };
+      snapshotTimer ??= setTimeout(flushSnapshot, 250);
       return;
     case 'ended':
       if (flushTimer) clearTimeout(flushTimer);
       flushSteps();
+      if (snapshotTimer) clearTimeout(snapshotTimer);
+      flushSnapshot();
       patch((t) => ({
         live: t.live && t.live.request.id === e.id ? { ...t.live, status: e.status, snapshot: e.snapshot ?? t.live.snapshot, ...(e.message ? { message: e.message } : {}) } : t.live,
         error: e.status === 'failed' ? (e.message ?? 'training failed') : t.error,
