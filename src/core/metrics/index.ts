@@ -11,7 +11,7 @@ export {
   scoresFromCounts,
 } from './confusion';
 export type { ClassCounts, ClassMetrics, Scores } from './confusion';
-export { formatMeanStd, summarize } from './summary';
+export { formatMeanStd, formatScore, meanOfFinite, summarize } from './summary';
 export type { Summary } from './summary';
 export { mannWhitneyCdf, pairedTest, rankSum, wilcoxonSignedRank } from './stats';
 export type {

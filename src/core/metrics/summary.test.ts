@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import reference from './__fixtures__/stats_reference.json';
-import { formatMeanStd, summarize } from './summary';
+import { formatMeanStd, formatScore, meanOfFinite, summarize } from './summary';
 
 describe('summarize', () => {
   // numpy: mean, std(ddof=1), median, min, max (src/core/metrics/__fixtures__/metrics_reference.py).
@@ -49,5 +49,19 @@ describe('formatMeanStd', () => {
 
   it('shows a dash when there is nothing to summarise', () => {
     expect(formatMeanStd(summarize([]))).toBe('—');
+  });
+});
+
+describe('meanOfFinite and formatScore', () => {
+  it('averages the defined scores only and shows undefined ones as a dash', () => {
+    expect(meanOfFinite([0.5, NaN, 1, null, Infinity])).toBe(0.75);
+    expect(meanOfFinite([NaN, null])).toBeNull();
+    expect(meanOfFinite([])).toBeNull();
+    expect(formatScore(0.81249)).toBe('0.812');
+    expect(formatScore(0.8125, 2)).toBe('0.81');
+    expect(formatScore(-0.0001)).toBe('0.000');
+    expect(formatScore(null)).toBe('—');
+    expect(formatScore(NaN)).toBe('—');
+    expect(formatScore(undefined)).toBe('—');
   });
 });

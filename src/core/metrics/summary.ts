@@ -71,3 +71,21 @@ export function formatMeanStd(
   if (summary.n === 0 || !Number.isFinite(summary.mean)) return '—';
   return `${fixed(summary.mean, digits)} ± ${fixed(summary.std, digits)}`;
 }
+
+/** Mean of the finite values (NaN, ±∞ and null left out; a score undefined for a case); null when there are none. */
+export function meanOfFinite(values: readonly (number | null)[]): number | null {
+  let sum = 0;
+  let n = 0;
+  for (const v of values) {
+    if (v !== null && Number.isFinite(v)) {
+      sum += v;
+      n++;
+    }
+  }
+  return n ? sum / n : null;
+}
+
+/** A score for display with fixed decimals ("0.812"); "—" when it is undefined (null, NaN, ±∞). */
+export function formatScore(v: number | null | undefined, digits = 3): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '—' : fixed(v, digits);
+}

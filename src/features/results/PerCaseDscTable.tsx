@@ -3,6 +3,7 @@
  * with that run's segmentation in the viewer. The highest DSC of each case is marked.
  */
 import { useMemo } from 'react';
+import { formatScore } from '../../core/metrics/summary';
 import type { PerCaseTable, RunInfo } from '../../core/results';
 
 export function PerCaseDscTable({
@@ -50,10 +51,10 @@ export function PerCaseDscTable({
                       <button
                         type="button"
                         aria-label={`Open case ${c.id} with run ${run.label} in the viewer`}
-                        title={`${v === null ? 'no DSC' : `DSC ${v.toFixed(3)}`}${best ? ', the best for this case' : ''}`}
+                        title={`${v === null ? 'no DSC' : `DSC ${formatScore(v)}`}${best ? ', the best for this case' : ''}`}
                         onClick={() => onOpenCase(c.id, run.runId)}
                       >
-                        {v === null ? '—' : v.toFixed(3)}
+                        {formatScore(v)}
                         {best && (
                           <span className="results-best-mark" aria-hidden>
                             {' '}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { LOSS_IDS, LOSSES, PAPER_COMPARISON, fmt, type LossId } from '../../core/losses/registry';
 import type { ExperimentSnapshot } from '../../core/training/experiment';
+import { formatScore, meanOfFinite } from '../../core/metrics/summary';
 import { trainingActions } from '../../state/trainingActions';
 import { useStudio } from '../../state/store';
 import { BackendBadge } from './BackendBadge';
@@ -162,8 +163,7 @@ function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
       <tbody>
         {snapshot.runs.map((r) => {
           const last = r.epochs[r.epochs.length - 1];
-          const dsc = last?.valDsc.filter((v): v is number => v !== null) ?? [];
-          const test = r.test?.flatMap((c) => c.dsc.filter((v) => Number.isFinite(v)));
+
           return (
             <tr key={r.id} data-run={r.id}>
               <td>
@@ -174,8 +174,8 @@ function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
               <td data-col="epochs">{r.epochs.length}</td>
               <td>{r.bestEpoch >= 0 ? r.bestEpoch + 1 : '—'}</td>
               <td>{last?.valLoss?.toFixed(4) ?? '—'}</td>
-              <td data-testid={`val-dsc-${r.id}`}>{dsc.length ? (dsc.reduce((a, b) => a + b, 0) / dsc.length).toFixed(3) : '—'}</td>
-              <td>{test && test.length ? (test.reduce((a, b) => a + b, 0) / test.length).toFixed(3) : '—'}</td>
+              <td data-testid={`val-dsc-${r.id}`}>{formatScore(meanOfFinite(last?.valDsc ?? []))}</td>
+              <td>{formatScore(meanOfFinite(r.test?.flatMap((c) => c.dsc) ?? []))}</td>
             </tr>
           );
         })}
@@ -261,11 +261,10 @@ function StoredList() {
 function Inference() {
   const inf = useStudio((s) => s.training.inference);
   if (!inf) return null;
-  const all = inf.perCase.flatMap((c) => c.dsc.filter((v) => Number.isFinite(v)));
   return (
     <div className="inference" aria-live="polite">
       <h3>
-        {inf.name}: {inf.status === 'running' ? 'predicting…' : `mean DSC ${all.length ? (all.reduce((a, b) => a + b, 0) / all.length).toFixed(3) : '—'} over ${inf.perCase.length} cases`}
+        {inf.name}: {inf.status === 'running' ? 'predicting…' : `mean DSC ${formatScore(meanOfFinite(inf.perCase.flatMap((c) => c.dsc)))} over ${inf.perCase.length} cases`}
       </h3>
       {inf.status === 'done' && (
         <div className="scroll-table short">
@@ -280,7 +279,7 @@ function Inference() {
               {inf.perCase.map((c) => (
                 <tr key={c.id}>
                   <td>{c.id}</td>
-                  <td>{c.dsc.map((v) => (Number.isFinite(v) ? v.toFixed(3) : '—')).join(' · ')}</td>
+                  <td>{c.dsc.map((v) => formatScore(v)).join(' · ')}</td>
                 </tr>
               ))}
             </tbody>

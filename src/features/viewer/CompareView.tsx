@@ -6,6 +6,7 @@
  */
 import { useMemo } from 'react';
 import { LOSSES } from '../../core/losses/registry';
+import { formatScore } from '../../core/metrics/summary';
 import { getPrediction, getPredictionFailure } from '../../state/predictions';
 import { viewer } from '../../state/store';
 import { CaseBar, clampSlice } from './CaseBar';
@@ -13,7 +14,6 @@ import { OverlayControls } from './OverlayControls';
 import { SliceViewport } from './SliceViewport';
 import { caseTestDsc, flipYOf, sliceCountOf, sliceDsc, useSliceData, useSlicePredictions, useViewerContext } from './viewerData';
 
-const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(3));
 
 export function CompareView() {
   const { exp, cases, current, state, version, numClasses, classNames } = useViewerContext();
@@ -84,9 +84,9 @@ export function CompareView() {
                     </span>
                     <span>
                       <span data-testid={`tile-dsc-${r.id}`}>
-                        {p ? `DSC ${fmt(d)}` : failure ? `cannot predict: ${failure}` : r.epochs.length === 0 && exp?.live ? 'waiting for its first epoch' : 'predicting…'}
+                        {p ? `DSC ${formatScore(d)}` : failure ? `cannot predict: ${failure}` : r.epochs.length === 0 && exp?.live ? 'waiting for its first epoch' : 'predicting…'}
                       </span>
-                      {caseDsc !== null ? ` · case ${fmt(caseDsc)}` : ''}
+                      {caseDsc !== null ? ` · case ${formatScore(caseDsc)}` : ''}
                       {p ? <span className="muted"> · {p.weights === 'best' ? `best weights of ${p.epochs} epochs` : `after epoch ${p.epochs}`}</span> : null}
                     </span>
                   </span>

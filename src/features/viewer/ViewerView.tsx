@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import { zipSync } from 'fflate';
 import { joinSlices, predictionFile } from '../../core/io/predictionFiles';
+import { formatScore } from '../../core/metrics/summary';
 import { readVolume } from '../../core/io/read';
 import { classValues } from '../../core/data/labels';
 import { maskToLabels } from '../../core/data/predictionMask';
@@ -20,9 +21,6 @@ import { caseTestDsc, flipYOf, sliceCountOf, sliceDsc, useSliceData, useSlicePre
 
 const FILE_RUN = '\u0000file';
 
-function fmtDsc(v: number | null): string {
-  return v === null ? '—' : v.toFixed(3);
-}
 
 export function ViewerView() {
   const { exp, cases, current, state, version, numClasses, classNames } = useViewerContext();
@@ -108,8 +106,8 @@ export function ViewerView() {
           caption={
             <span data-testid="viewer-caption">
               <strong>{runLabel}</strong>
-              {prediction ? ` · slice DSC ${fmtDsc(sliceDsc(truth, prediction, state.overlay.classFilter, numClasses))}` : ''}
-              {caseDsc !== null ? ` · case DSC (test) ${fmtDsc(caseDsc)}` : ''}
+              {prediction ? ` · slice DSC ${formatScore(sliceDsc(truth, prediction, state.overlay.classFilter, numClasses))}` : ''}
+              {caseDsc !== null ? ` · case DSC (test) ${formatScore(caseDsc)}` : ''}
               {note ? ` · ${note}` : ''}
             </span>
           }

@@ -11,6 +11,7 @@ import type { ExperimentSnapshot, RunHistory } from '../../core/training/experim
 import { autoWindow, finiteRange, type DisplayWindow } from '../../core/viz/windowing';
 import type { ViewerImage } from './cornerstoneAdapter';
 import { overlayCounts } from '../../core/viz/overlay';
+import { meanOfFinite } from '../../core/metrics/summary';
 import { datasetRegistry } from '../../state/datasetRegistry';
 import { requestSlice, usePredictionsVersion } from '../../state/predictions';
 import { useStudio } from '../../state/store';
@@ -126,8 +127,7 @@ export function sliceDsc(truth: Uint8Array, pred: Uint8Array, classFilter: numbe
     return d === 0 ? null : (2 * tp) / d;
   };
   if (classFilter !== 'any' || numClasses <= 2) return one(classFilter);
-  const per = Array.from({ length: numClasses - 1 }, (_, k) => one(k + 1)).filter((v): v is number => v !== null);
-  return per.length ? per.reduce((a, b) => a + b, 0) / per.length : null;
+  return meanOfFinite(Array.from({ length: numClasses - 1 }, (_, k) => one(k + 1)));
 }
 
 /** The display image and ground truth of a slice, kept while case, slice and dataset stay. */
@@ -139,9 +139,7 @@ export function useSliceData(c: Case | null, slice: number, version: number): { 
 export function caseTestDsc(run: RunHistory, caseId: string, classFilter: number | 'any'): number | null {
   const r = run.test?.find((c) => c.id === caseId);
   if (!r) return null;
-  const vals = classFilter === 'any' ? r.dsc : [r.dsc[classFilter - 1] ?? NaN];
-  const ok = vals.filter((v) => Number.isFinite(v));
-  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
+  return meanOfFinite(classFilter === 'any' ? r.dsc : [r.dsc[classFilter - 1] ?? NaN]);
 }
 
 /** Keeps the predictions of the shown slice for these runs up to date as their epochs grow. */
