@@ -205,6 +205,10 @@ test.describe('real data from ../shared/data', () => {
     const source = decodeImage(new Uint8Array(readFileSync(`${SHARED_DATA}/kvasir_seg_sample/images/${caseId}.jpg`)), 'src.jpg');
     expect(pred.dims).toEqual(source.dims);
     expect(new Set(pred.data)).toEqual(new Set([0, 255]));
+    // And the run's trained model (its best weights, tfjs format).
+    const [model] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download the model of / }).click()]);
+    expect(model.suggestedFilename()).toMatch(/\.json$/);
+    expect(JSON.parse(readFileSync(await model.path(), 'utf8'))).toHaveProperty('weightsManifest');
 
     // Every view fits 1280×720 without sideways scrolling.
     await page.setViewportSize({ width: 1280, height: 720 });

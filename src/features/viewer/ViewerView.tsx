@@ -14,6 +14,7 @@ import type { Case } from '../../core/data/types';
 import { download } from '../../state/download';
 import { getFilePrediction, getPrediction, getPredictionFailure, predictWholeCase, setFilePrediction } from '../../state/predictions';
 import { useStudio, viewer } from '../../state/store';
+import { trainingActions } from '../../state/trainingActions';
 import { CaseBar, clampSlice } from './CaseBar';
 import { OverlayControls } from './OverlayControls';
 import { SliceViewport } from './SliceViewport';
@@ -151,6 +152,7 @@ function MaskFileLoader({ current, numClasses }: { current: Case; numClasses: nu
 /** Predicted masks as files in the source geometry: this case, or every test case as a zip. */
 function PredictionExport({ exp, run, current, cases, numClasses }: { exp: ShownExperiment | null; run: string | null; current: Case; cases: readonly Case[]; numClasses: number }) {
   const mapping = useStudio((s) => s.dataset.mapping?.mapping);
+  const hasModel = useStudio((s) => (exp && run ? (s.training.experiments.find((e) => e.id === exp.id)?.savedWeights.includes(run) ?? false) : false));
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   if (!exp || !run) return null;
@@ -194,6 +196,11 @@ function PredictionExport({ exp, run, current, cases, numClasses }: { exp: Shown
         <button type="button" aria-label="Download the predictions of all test cases (zip)" disabled={progress !== null} onClick={() => void go('test')}>
           All test cases (zip)
         </button>
+        {hasModel && (
+          <button type="button" aria-label={`Download the model of ${label} (tfjs: model.json and weights)`} onClick={() => trainingActions.exportModel(exp.id, run)}>
+            The model
+          </button>
+        )}
       </div>
       {progress && (
         <label>
