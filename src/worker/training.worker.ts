@@ -10,7 +10,7 @@ import { buildUNet } from '../core/model';
 import { createLoss } from '../core/losses';
 import { trainingConfig } from '../core/training/config';
 import { Experiment, predictPrepared, prepareCaseSlices, testMetrics, type ExperimentCheckpoint, type ExperimentOptions, type ExperimentSnapshot } from '../core/training/experiment';
-import { prepareSamples, type PreparedSample } from '../core/training/samples';
+import { NormalizedVolumeCache, prepareSamples, type PreparedSample } from '../core/training/samples';
 import { modelGeometry, Trainer } from '../core/training/trainer';
 import { chooseBackend, switchBackend, BACKEND_ORDER, type BackendName } from './backend';
 import { ExperimentStore } from './experimentStore';
@@ -234,10 +234,15 @@ let stored: { experimentId: string; request: ExperimentRequest; trainers: Map<st
 /** Cases the page sent, under its dataset key. */
 let knownCases: { key: string; byId: Map<string, Case> } = { key: '', byId: new Map() };
 const predictJobs: PredictRequest[] = [];
+/** The volume last predicted, normalised once for all its slices. */
+const normalizedVolume = new NormalizedVolumeCache();
 let serving: Promise<void> | null = null;
 
 function rememberCases(key: string, cases: readonly Case[]): void {
-  if (knownCases.key !== key) knownCases = { key, byId: new Map() };
+  if (knownCases.key !== key) {
+    knownCases = { key, byId: new Map() };
+    normalizedVolume.clear();
+  }
   for (const c of cases) knownCases.byId.set(c.id, c);
 }
 
@@ -311,7 +316,7 @@ async function servePrediction(job: PredictRequest): Promise<void> {
     const request = live?.request ?? (stored?.experimentId === job.experimentId ? stored.request : (await (await store())?.get(job.experimentId))?.request);
     if (!request) throw new Error(`experiment ${job.experimentId} is neither running nor stored in this browser`);
     const { inputWidth, inputHeight } = request.model;
-    const samples = prepareCaseSlices(c, job.slices, { channels: request.dataset.channels, inputWidth, inputHeight });
+    const samples = prepareCaseSlices(c, job.slices, { channels: request.dataset.channels, inputWidth, inputHeight, cache: normalizedVolume });
     const results: RunPrediction[] = [];
     const failed: { run: string; message: string }[] = [];
     const snapshot = live?.ex.snapshot();

@@ -35,7 +35,7 @@ import type { Case } from '../data/types';
 import { createLoss, LOSSES, paperParams, resolveParams, type LossId, type ResolvedParams } from '../losses';
 import { argmaxLabels, caseMetrics } from '../metrics';
 import { trainingConfig, validateTrainingConfig, type TrainingConfig } from './config';
-import { fitToInput, normalizedSlices, prepareSamples, type PreparedSample, type SampleOptions } from './samples';
+import { fitToInput, normalizedSlices, prepareSamples, type NormalizedVolumeCache, type PreparedSample, type SampleOptions } from './samples';
 import { CHECKPOINT_VERSION, CheckpointMismatchError, differences, type TrainerCheckpoint } from './checkpoint';
 import { modelGeometry, Trainer, type EpochSummary, type Prediction, type PredictOptions, type StopReason } from './trainer';
 import type { Sample2D } from '../data/types';
@@ -650,9 +650,9 @@ export function labelsAtSource(s: PreparedSample, probs: Float32Array, numClasse
 export function prepareCaseSlices(
   c: Case,
   slices: readonly number[],
-  opts: { channels: number; inputWidth: number; inputHeight: number; window?: SampleOptions['window'] },
+  opts: { channels: number; inputWidth: number; inputHeight: number; window?: SampleOptions['window']; cache?: NormalizedVolumeCache },
 ): PreparedSample[] {
-  const normalized = normalizedSlices(c, { channels: opts.channels, slices, ...(opts.window ? { window: opts.window } : {}) });
+  const normalized = normalizedSlices(c, { channels: opts.channels, slices, ...(opts.window ? { window: opts.window } : {}), ...(opts.cache ? { cache: opts.cache } : {}) });
   return normalized.map(({ slice, sample }) => {
     const fitted = fitToInput(sample, opts.inputWidth, opts.inputHeight, 'resize');
     const p: PreparedSample = { ...fitted.sample, caseId: c.id, slice, crop: fitted.crop, sourceWidth: sample.width, sourceHeight: sample.height };

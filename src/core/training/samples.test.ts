@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_AUGMENTATION } from '../data/augment';
 import { createRng } from '../data/rng';
 import type { Sample2D } from '../data/types';
-import { batchArrays, makeBatch, normalizedSlices, oneHot, prepareSamples, selectChannels, selectSlices } from './samples';
+import { batchArrays, makeBatch, NormalizedVolumeCache, normalizedSlices, oneHot, prepareSamples, selectChannels, selectSlices } from './samples';
 import { makeCase, stackCases, syntheticCases } from './testing/fixtures';
 
 beforeAll(async () => {
@@ -137,5 +137,28 @@ describe('makeBatch', () => {
     let fg = 0;
     for (let p = 0; p < 32 * 32; p++) fg += a.y[p * 2 + 1]!;
     expect(fg).toBeGreaterThan(0);
+  });
+});
+
+describe('NormalizedVolumeCache', () => {
+  it('normalises a volume once for many slice requests, with the same values as without it', () => {
+    const vol = stackCases('vol', syntheticCases(4, 9, 16));
+    const other = stackCases('other', syntheticCases(2, 10, 16));
+    const cache = new NormalizedVolumeCache();
+    const plain = normalizedSlices(vol, { slices: [0, 3] });
+    const a = normalizedSlices(vol, { slices: [0], cache });
+    const b = normalizedSlices(vol, { slices: [3], cache });
+    expect(cache.computed).toBe(1);
+    expect(a[0]!.sample.image).toEqual(plain[0]!.sample.image);
+    expect(b[0]!.sample.image).toEqual(plain[1]!.sample.image);
+    // another case, or other options, are normalised anew
+    normalizedSlices(other, { slices: [1], cache });
+    expect(cache.computed).toBe(2);
+    const windowed = normalizedSlices(other, { slices: [1], cache, window: { lo: 0, hi: 10 } });
+    expect(cache.computed).toBe(3);
+    expect(windowed[0]!.sample.image).toEqual(normalizedSlices(other, { slices: [1], window: { lo: 0, hi: 10 } })[0]!.sample.image);
+    cache.clear();
+    normalizedSlices(other, { slices: [1], cache, window: { lo: 0, hi: 10 } });
+    expect(cache.computed).toBe(4);
   });
 });

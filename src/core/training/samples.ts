@@ -131,12 +131,40 @@ export function selectSlices(c: Case, opts: Pick<SampleOptions, 'slices' | 'back
 }
 
 /**
+ * The last normalised volume, kept for repeated slice requests of the same case (a viewer
+ * scrolling through a volume): the z-score of a whole volume is computed once, not per slice.
+ * One case at a time, compared by identity and normalisation options.
+ */
+export class NormalizedVolumeCache {
+  private c: Case | null = null;
+  private key = '';
+  private image: Float32Array | null = null;
+  /** Normalisations computed (not taken from the cache). */
+  computed = 0;
+
+  get(c: Case, key: string, compute: () => Float32Array): Float32Array {
+    if (this.c !== c || this.key !== key || !this.image) {
+      this.image = compute();
+      this.c = c;
+      this.key = key;
+      this.computed++;
+    }
+    return this.image;
+  }
+
+  clear(): void {
+    this.c = null;
+    this.image = null;
+  }
+}
+
+/**
  * Normalised native-resolution 2D slices of a case (z-score per image / per volume, optional
  * window, channel rule), before any resizing or padding. Used for prediction on whole images.
  */
 export function normalizedSlices(
   c: Case,
-  opts: Pick<SampleOptions, 'channels' | 'window' | 'useRoi'> & { slices?: readonly number[] } = {},
+  opts: Pick<SampleOptions, 'channels' | 'window' | 'useRoi'> & { slices?: readonly number[]; cache?: NormalizedVolumeCache } = {},
 ): { slice: number; sample: Sample2D }[] {
   const [nx, ny, nz] = c.image.dims;
   const plane = nx * ny;
@@ -146,10 +174,13 @@ export function normalizedSlices(
     throw new RangeError(`case ${c.id}: ${c.labels.length} labels for an image of ${nx}×${ny}×${nz} voxels`);
   }
   if (c.roi && c.roi.length !== plane * nz) throw new RangeError(`case ${c.id}: roi has ${c.roi.length} values, expected ${plane * nz}`);
-  let data = selectChannels(c.image.data, inChannels, channels);
-  if (opts.window) data = applyWindow(data, opts.window.lo, opts.window.hi);
   const roi = opts.useRoi ? c.roi : undefined;
-  const image = zScore(data, channels, roi ? { roi } : {}).image;
+  const normalize = () => {
+    let data = selectChannels(c.image.data, inChannels, channels);
+    if (opts.window) data = applyWindow(data, opts.window.lo, opts.window.hi);
+    return zScore(data, channels, roi ? { roi } : {}).image;
+  };
+  const image = opts.cache ? opts.cache.get(c, `${channels}|${opts.window?.lo}|${opts.window?.hi}|${roi ? 1 : 0}`, normalize) : normalize();
   const slices = opts.slices ?? Array.from({ length: nz }, (_, k) => k);
   return slices.map((k) => {
     if (!(Number.isInteger(k) && k >= 0 && k < nz)) throw new RangeError(`case ${c.id}: slice ${k} is outside 0…${nz - 1}`);
