@@ -150,19 +150,8 @@ function build(img: ViewerImage): Built {
     const { pixels, slope, intercept } = toRgba8(img.data, channels, range.min, range.max);
     const auto = img.window ?? { center: (range.min + range.max) / 2, width: range.max > range.min ? range.max - range.min : 1 };
     const stored = toStoredWindow(auto, slope, intercept);
-    const image = {
-      ...common,
-      color: true,
-      rgba: false,
-      minPixelValue: 0,
-      maxPixelValue: 255,
-      slope: 1,
-      intercept: 0,
-      windowCenter: stored.center,
-      windowWidth: stored.width,
-      getPixelData: () => pixels,
-      sizeInBytes: pixels.byteLength,
-    } as unknown as Image;
+    // Colour pixels are stored as display bytes; the window works on them (slope 1).
+    const image = cornerstoneImage(common, pixels, { color: true, maxPixelValue: 255, slope: 1, intercept: 0, window: stored });
     return { image, color: true, slope, intercept, range, autoWindow: auto, bytes: pixels.byteLength };
   }
 
@@ -175,20 +164,29 @@ function build(img: ViewerImage): Built {
   const range = rangeOf(img, grey, false);
   const { pixels, slope, intercept } = toUint16(grey, range.min, range.max);
   const auto = img.window ?? autoWindow(grey, 1);
-  const image = {
+  const image = cornerstoneImage(common, pixels, { color: false, maxPixelValue: 4095, slope, intercept, window: auto });
+  return { image, color: false, slope, intercept, range, autoWindow: auto, bytes: pixels.byteLength };
+}
+
+/** A cornerstone Image over stored pixels 0 … maxPixelValue (real value = slope · stored + intercept). */
+function cornerstoneImage(
+  common: Record<string, unknown>,
+  pixels: Uint16Array | Uint8ClampedArray,
+  f: { color: boolean; maxPixelValue: number; slope: number; intercept: number; window: DisplayWindow },
+): Image {
+  return {
     ...common,
-    color: false,
+    color: f.color,
     rgba: false,
     minPixelValue: 0,
-    maxPixelValue: 4095,
-    slope,
-    intercept,
-    windowCenter: auto.center,
-    windowWidth: auto.width,
+    maxPixelValue: f.maxPixelValue,
+    slope: f.slope,
+    intercept: f.intercept,
+    windowCenter: f.window.center,
+    windowWidth: f.window.width,
     getPixelData: () => pixels,
     sizeInBytes: pixels.byteLength,
   } as unknown as Image;
-  return { image, color: false, slope, intercept, range, autoWindow: auto, bytes: pixels.byteLength };
 }
 
 function toStoredWindow(w: DisplayWindow, slope: number, intercept: number): DisplayWindow {
