@@ -24,34 +24,132 @@ export function modelToFiles(name: string, m: ModelArtifactsData): { json: strin
   return { json, jsonName: `${name}.json`, weights: m.weightData, weightsName };
 }
 
-/** Reads a model back from its model.json text and weights file(s), in the manifest's order. */
-export function modelFromFiles(jsonText: string, weightFiles: Map<string, ArrayBuffer>): ModelArtifactsData {
-  let json: { modelTopology?: unknown; weightsManifest?: { paths: string[]; weights: unknown[] }[] };
+/** The most weight entries a model.json may list (this studio's largest U-Net has a few hundred). */
+export const MAX_WEIGHT_SPECS = 10_000;
+
+/** Weight dtypes a model file may hold: the ones tfjs stores as 4 bytes per element. */
+const WEIGHT_DTYPES = ['float32', 'int32'] as const;
+type WeightDtype = (typeof WEIGHT_DTYPES)[number];
+const BYTES_PER_ELEMENT = 4;
+
+/** One entry of a weights manifest, checked. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  dtype: WeightDtype;
+}
+
+/** At most 60 characters of a text from a file, for an error message. */
+function echo(text: string): string {
+  if (text.length <= 60) return text;
+  const cut = /[\uD800-\uDBFF]/.test(text[58] ?? '') ? 58 : 59;
+  return `${text.slice(0, cut)}…`;
+}
+
+/** A value from a file as JSON (strings quoted), at most 60 characters. */
+function shown(value: unknown): string {
+  return echo(JSON.stringify(value) ?? String(value));
+}
+
+/** A manifest entry checked (name, shape of non-negative integers, dtype); its element count. */
+function checkSpec(raw: unknown, index: number): { spec: WeightSpec; elements: number } {
+  const where = `weight ${index + 1}`;
+  if (!raw || typeof raw !== 'object') throw new Error(`model.json: ${where} is ${shown(raw)}, not a weight entry {name, shape, dtype}`);
+  const { name, shape, dtype, quantization } = raw as { name?: unknown; shape?: unknown; dtype?: unknown; quantization?: unknown };
+  if (typeof name !== 'string' || name === '') throw new Error(`model.json: ${where} has no name`);
+  const label = `weight "${echo(name)}"`;
+  if (!Array.isArray(shape)) throw new Error(`model.json: ${label} has shape ${shown(shape)}; a shape must be a list of non-negative integers`);
+  let elements = 1;
+  for (const d of shape as unknown[]) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw new Error(`model.json: ${label} has shape ${shown(shape)}; a shape must be a list of non-negative integers`);
+    }
+    elements *= d;
+  }
+  if (!Number.isSafeInteger(elements * BYTES_PER_ELEMENT)) throw new Error(`model.json: ${label} has shape ${shown(shape)}, too many elements for any weights file`);
+  if (quantization !== undefined) throw new Error(`model.json: ${label} is quantized; only unquantized float32 and int32 weights are supported`);
+  const type = WEIGHT_DTYPES.find((t) => t === dtype);
+  if (!type) throw new Error(`model.json: ${label} has dtype ${shown(dtype)}; only ${WEIGHT_DTYPES.join(' and ')} are supported`);
+  return { spec: { name, shape: [...(shape as number[])], dtype: type }, elements };
+}
+
+/**
+ * Reads a model back from its model.json text and weights file(s), in the manifest's order.
+ * Everything is checked before any weights are copied: each weights file may be listed once,
+ * at most {@link MAX_WEIGHT_SPECS} weights, shapes of non-negative integers, float32 or int32
+ * weights, and each group's files holding exactly the bytes its weights need (4 per element).
+ */
+export function modelFromFiles(jsonText: string, weightFiles: Map<string, ArrayBuffer>): ModelArtifactsData & { weightSpecs: WeightSpec[] } {
+  let json: unknown;
   try {
-    json = JSON.parse(jsonText) as typeof json;
+    json = JSON.parse(jsonText);
   } catch (e) {
     throw new Error(`model.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
-  if (!json.modelTopology || !Array.isArray(json.weightsManifest)) throw new Error('model.json has no modelTopology or weightsManifest: not a tfjs layers model');
-  const specs: unknown[] = [];
-  const parts: ArrayBuffer[] = [];
-  for (const group of json.weightsManifest) {
-    specs.push(...group.weights);
-    for (const p of group.paths) {
-      const name = p.split('/').pop() ?? p;
-      const data = weightFiles.get(name);
-      if (!data) throw new Error(`the weights file "${name}" named in model.json was not given`);
-      parts.push(data);
-    }
+  const { modelTopology, weightsManifest } = (json && typeof json === 'object' ? json : {}) as { modelTopology?: unknown; weightsManifest?: unknown };
+  if (!modelTopology || typeof modelTopology !== 'object' || !Array.isArray(weightsManifest)) {
+    throw new Error('model.json has no modelTopology or weightsManifest: not a tfjs layers model');
   }
-  const total = parts.reduce((s, b) => s + b.byteLength, 0);
+  const groups = weightsManifest as unknown[];
+
+  // The manifest first: its size, its entries and its file names, before any file is read.
+  let count = 0;
+  for (const [g, group] of groups.entries()) {
+    const weights = (group as { weights?: unknown } | null)?.weights;
+    if (!Array.isArray(weights)) throw new Error(`model.json: weights group ${g + 1} has no list of weights`);
+    count += weights.length;
+    if (count > MAX_WEIGHT_SPECS) throw new Error(`model.json lists more than ${MAX_WEIGHT_SPECS} weights; a model of this studio has far fewer`);
+  }
+  const specs: WeightSpec[] = [];
+  const plan: { files: { name: string; data: ArrayBuffer }[]; bytes: number }[] = [];
+  const listed = new Set<string>();
+  for (const [g, group] of groups.entries()) {
+    const { paths, weights } = group as { paths?: unknown; weights: unknown[] };
+    if (!Array.isArray(paths)) throw new Error(`model.json: weights group ${g + 1} has no list of paths`);
+    let elements = 0;
+    for (const raw of weights) {
+      const checked = checkSpec(raw, specs.length);
+      specs.push(checked.spec);
+      elements += checked.elements;
+    }
+    const files: { name: string; data: ArrayBuffer }[] = [];
+    for (const p of paths as unknown[]) {
+      if (typeof p !== 'string') throw new Error(`model.json: weights group ${g + 1} has a path ${shown(p)} that is not a file name`);
+      const name = p.split('/').pop() ?? p;
+      if (listed.has(name)) throw new Error(`model.json lists the weights file "${echo(name)}" more than once`);
+      listed.add(name);
+      const data = weightFiles.get(name);
+      if (!data) throw new Error(`the weights file "${echo(name)}" named in model.json was not given`);
+      files.push({ name, data });
+    }
+    plan.push({ files, bytes: elements * BYTES_PER_ELEMENT });
+  }
+
+  // Each group's files hold exactly what its weights need.
+  let total = 0;
+  for (const [g, { files, bytes }] of plan.entries()) {
+    let held = 0;
+    for (const f of files) {
+      held += f.data.byteLength;
+      if (held > bytes) {
+        throw new Error(`the weights file "${echo(f.name)}" holds more bytes than needed: the weights of group ${g + 1} need ${bytes} bytes in all, its files up to this one hold ${held}`);
+      }
+    }
+    if (held < bytes) {
+      const names = files.map((f) => `"${echo(f.name)}"`).join(', ') || 'no file';
+      throw new Error(`the weights of group ${g + 1} need ${bytes} bytes (4 per element) but ${names} hold${files.length === 1 ? 's' : ''} ${held}`);
+    }
+    total += bytes;
+  }
   const weightData = new Uint8Array(total);
   let o = 0;
-  for (const b of parts) {
-    weightData.set(new Uint8Array(b), o);
-    o += b.byteLength;
+  for (const { files } of plan) {
+    for (const f of files) {
+      weightData.set(new Uint8Array(f.data), o);
+      o += f.data.byteLength;
+    }
   }
-  return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: weightData.buffer };
+  return { modelTopology, weightSpecs: specs, weightData: weightData.buffer };
 }
 
 export function toBase64(buf: ArrayBuffer): string {
