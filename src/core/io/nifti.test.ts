@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'fflate';
+import { gunzipSync, gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { crc32 } from './crc32';
+import { isGzip } from './inflate';
 import {
   canonicalOrientation,
-  isGzip,
   niftiDatatypeName,
   qformAffine,
-  crc32,
   readNifti,
   sourceAffine,
   writeNiftiLabels,
@@ -698,6 +698,101 @@ describe('readNifti: bad input is an InputFileError naming the file and the prob
     expectFileError(() => readNifti(good({ dims: [4, 4, 4, 0] }), name), name, 'dim[4] = 0');
     expectFileError(() => readNifti(good({ dim0: 0 }), name), name, 'dim[0] = 0');
     expectFileError(() => readNifti(good({ dim0: 8 }), name), name, 'dim[0] = 8');
+  });
+});
+
+describe('readNifti: bombs and budgets (every claim checked before it costs memory)', () => {
+  const name = 'bomb.nii.gz';
+  /** A NIfTI-1 header (352 bytes) for dims of uint8 voxels, without its voxels. */
+  const withDims = (dims: number[], datatype = 2): Uint8Array => {
+    const h = encodeNifti({ dims: [1, 1, 1], datatype, values: [0] }).slice(0, 352);
+    const dv = new DataView(h.buffer);
+    const all = [dims.length, ...dims];
+    while (all.length < 8) all.push(1);
+    all.forEach((d, i) => dv.setInt16(40 + 2 * i, d, true));
+    dv.setInt16(70, datatype, true);
+    return h;
+  };
+
+  it('an honest header announcing a 4 GiB volume is refused from its first inflated bytes', () => {
+    // 2048 × 2048 × 1024 uint8 = 4 GiB; the file carries only 4 MiB of zeros after the header.
+    const body = new Uint8Array(352 + 4 * 1024 * 1024);
+    body.set(withDims([2048, 2048, 1024]));
+    const gz = gzipSync(body);
+    expectFileError(() => readNifti(gz, name), name, 'the header describes a 2048 × 2048 × 1024 volume of uint8 voxels (4.0 GiB)', 'more than the 1.0 GiB');
+    // The same claim uncompressed is refused before any voxel is copied.
+    expectFileError(() => readNifti(body, 'bomb.nii'), 'bomb.nii', '4.0 GiB');
+  });
+
+  it('a gzip stream whose trailer understates its length is stopped where the header and trailer say it ends', () => {
+    // A valid 10 × 10 × 6 uint8 volume (952 bytes) followed by 8 MiB more inside the same deflate
+    // stream; CRC and ISIZE in the trailer describe only the first 952 bytes.
+    const vol = encodeNifti({ dims: [10, 10, 6], datatype: 2, values: ramp(600).map((v) => v % 256) });
+    expect(vol.length).toBe(952);
+    const body = new Uint8Array(952 + 8 * 1024 * 1024);
+    body.set(vol);
+    const gz = gzipSync(body);
+    const dv = new DataView(gz.buffer, gz.byteOffset, gz.byteLength);
+    dv.setUint32(gz.length - 8, crc32(vol), true);
+    dv.setUint32(gz.length - 4, 952, true);
+    expectFileError(() => readNifti(gz, name), name, 'not a valid gzip stream', 'more than the 952 bytes');
+  });
+
+  it('a 4-D file keeps only its first volume, and one too large to inflate is refused by its header', () => {
+    // Three int16 volumes of 32 × 16 × 4: the voxels of one fill > 90 % of header + volume, so
+    // the data is a view on the inflated buffer, which holds the header and that volume only.
+    const big = Int16Array.from({ length: 32 * 16 * 4 * 3 }, (_, i) => i - 3000);
+    const v4 = readNifti(encodeNifti({ dims: [32, 16, 4, 3], datatype: 4, values: big, gzip: true }), name);
+    expect(Array.from(v4.data)).toEqual(Array.from(big.subarray(0, 2048)));
+    expect(v4.data.buffer.byteLength).toBe(352 + 4096);
+    const values = Uint8Array.from({ length: 4 * 3 * 2 * 5 }, (_, i) => i);
+    const gz = encodeNifti({ dims: [4, 3, 2, 5], datatype: 2, values, gzip: true });
+    expect(Array.from(readNifti(gz, name).data)).toEqual(Array.from(values.subarray(0, 24)));
+    // 16 × 16 × 4 × 5 uint8: 1 KiB a volume, 5472 bytes inflated in all.
+    const five = encodeNifti({ dims: [16, 16, 4, 5], datatype: 2, values: ramp(5120).map((x) => x % 256), gzip: true });
+    const small = { maxDecodedBytes: 1024, maxInflatedBytes: 352 + 4 * 1024 };
+    expectFileError(() => readNifti(five, name, { budget: small }), name, 'inflates to 5.3 KiB', 'more than the 4.3 KiB', 'a 4-D file of 5 volumes', 'fslroi');
+    expect(readNifti(five, name, { budget: { maxDecodedBytes: 1024, maxInflatedBytes: 5472 } }).dims).toEqual([16, 16, 4]);
+    expectFileError(() => readNifti(five, name, { budget: { maxDecodedBytes: 1023, maxInflatedBytes: 5472 } }), name, '(1.0 KiB)', 'more than the 1023 bytes');
+  });
+
+  it('the budget counts the float32 copy of a scaled volume', () => {
+    const f = encodeNifti({ dims: [4, 4, 4], datatype: 4, values: ramp(64), sclSlope: 2, sclInter: 1 });
+    // 64 int16 voxels (128 bytes) + their float32 copy (256 bytes) = 384 bytes.
+    expect(readNifti(f, 'scaled.nii', { budget: { maxDecodedBytes: 384, maxInflatedBytes: 1e9 } }).data).toBeInstanceOf(Float32Array);
+    expectFileError(() => readNifti(f, 'scaled.nii', { budget: { maxDecodedBytes: 383, maxInflatedBytes: 1e9 } }), 'scaled.nii', 'with its scaled float32 copy');
+  });
+
+  it('several gzip members (bgzip, cat a.gz b.gz) are read, each member checked', () => {
+    const vol = encodeNifti({ dims: [8, 8, 8], datatype: 2, values: ramp(512).map((v) => v % 256) });
+    const a = gzipSync(vol.subarray(0, 400));
+    const b = gzipSync(vol.subarray(400));
+    const both = new Uint8Array(a.length + b.length);
+    both.set(a);
+    both.set(b, a.length);
+    expect(Array.from(readNifti(both, name).data)).toEqual(Array.from(ramp(512).map((v) => v % 256)));
+    // A wrong CRC in the first member's trailer is caught although the second one is fine.
+    const bad = both.slice();
+    bad[a.length - 8] = bad[a.length - 8]! ^ 0xff;
+    expectFileError(() => readNifti(bad, name), name, 'CRC-32 mismatch in gzip member 1');
+  });
+
+  it('junk after the gzip stream, and a stream cut inside its trailer, are refused', () => {
+    const gz = encodeNifti({ dims: [4, 4, 4], datatype: 2, values: ramp(64), gzip: true });
+    const junk = new Uint8Array(gz.length + 16);
+    junk.set(gz);
+    junk.fill(0x41, gz.length);
+    expectFileError(() => readNifti(junk, name), name, 'not a valid gzip stream');
+    expectFileError(() => readNifti(gz.subarray(0, gz.length - 3), name), name, 'not a valid gzip stream');
+  });
+
+  it('NaN and infinite voxels are read as stored, with a note that counts them', () => {
+    // scl_slope 1e38 scales every int16 value beyond ±1 past float32's range.
+    const v = readNifti(encodeNifti({ dims: [2, 2, 1], datatype: 4, values: [0, 1, 5, -7], sclSlope: 1e38 }), 'ct.nii');
+    expect(Array.from(v.data)).toEqual([0, Math.fround(1e38), Infinity, -Infinity]);
+    expect(v.notes.some((n) => /^2 infinite voxel value\(s\) of 4 after the scaling scl_slope 9\.99\d*e\+37, scl_inter 0$/.test(n))).toBe(true);
+    const f = readNifti(encodeNifti({ dims: [3, 1, 1], datatype: 16, values: [Number.NaN, 2, Number.NaN] }), 'nan.nii');
+    expect(f.notes).toContain('2 NaN voxel value(s) of 3');
   });
 });
 

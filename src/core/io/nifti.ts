@@ -19,8 +19,10 @@
  * reindexing (no resampling); `Volume.affine` is the affine of the reindexed grid, so every
  * voxel keeps its world position, and `Volume.nifti` records how to undo it (writeNiftiLabels).
  */
-import { gunzipSync, gzipSync } from 'fflate';
-import { InputFileError, type NiftiGeometry, type Volume, type VoxelArray } from './volume';
+import { gzipSync } from 'fflate';
+import { DEFAULT_BUDGET, formatBytes, type ReadBudget } from './budget';
+import { gunzipBounded, InflateLimitError, isGzip } from './inflate';
+import { countNonFinite, InputFileError, type NiftiGeometry, type Volume, type VoxelArray } from './volume';
 
 // ---------------------------------------------------------------------------------------------
 // Datatypes (nifti1.h, NIFTI_TYPE_*)
@@ -288,85 +290,66 @@ function parseHeader(bytes: Uint8Array, fail: (problem: string) => never): Heade
 // ---------------------------------------------------------------------------------------------
 // gzip (RFC 1952)
 
-let crcTables: Int32Array | undefined;
-
-/** Eight 256-entry tables for CRC-32 by slicing-by-8 (table k advances a byte k positions further). */
-function crcTablesOnce(): Int32Array {
-  if (crcTables) return crcTables;
-  const t = new Int32Array(256 * 8);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  for (let k = 1; k < 8; k++) {
-    for (let n = 0; n < 256; n++) {
-      const prev = t[(k - 1) * 256 + n] as number;
-      t[k * 256 + n] = (prev >>> 8) ^ (t[prev & 0xff] as number);
-    }
-  }
-  crcTables = t;
-  return t;
-}
+/** Bytes of a .nii.gz inflated before its header is read (the largest header, NIfTI-2, is 540). */
+const HEADER_PREFIX = 540 + EXTENSION_FLAG_BYTES;
 
 /**
- * CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) as stored in the gzip trailer, eight
- * bytes per step (slicing-by-8; the same value as the bytewise table method).
+ * Inflates a .nii.gz within the budget: the header is read from the first inflated bytes, the
+ * volume it announces is checked against the budget before anything is allocated for it, then the
+ * header and the first 3-D volume are kept in one exactly sized buffer while the rest of a 4-D
+ * file is inflated only to be counted and checked (CRC-32, ISIZE). A stream that yields more than
+ * its header and its trailer account for is stopped there.
  */
-export function crc32(data: Uint8Array): number {
-  const t = crcTablesOnce();
-  const n = data.length;
-  const end8 = n - (n % 8);
-  let c = -1;
-  let i = 0;
-  for (; i < end8; i += 8) {
-    const a = ((data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24)) ^ c;
-    const b = (data[i + 4] as number) | ((data[i + 5] as number) << 8) | ((data[i + 6] as number) << 16) | ((data[i + 7] as number) << 24);
-    c =
-      (t[1792 + (a & 0xff)] as number) ^
-      (t[1536 + ((a >>> 8) & 0xff)] as number) ^
-      (t[1280 + ((a >>> 16) & 0xff)] as number) ^
-      (t[1024 + (a >>> 24)] as number) ^
-      (t[768 + (b & 0xff)] as number) ^
-      (t[512 + ((b >>> 8) & 0xff)] as number) ^
-      (t[256 + ((b >>> 16) & 0xff)] as number) ^
-      (t[b >>> 24] as number);
-  }
-  for (; i < n; i++) c = (t[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
-
-/** True when the bytes start with the gzip magic 1f 8b. */
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-/** Largest expansion a deflate stream can reach (about 1032:1), with room for the gzip header. */
-const MAX_DEFLATE_RATIO = 1032;
-
-function gunzip(bytes: Uint8Array, fail: (problem: string) => never): Uint8Array {
-  if (bytes.length < 18) fail(`not a valid gzip stream: only ${bytes.length} bytes`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Trailer: CRC32 then ISIZE (uncompressed length mod 2^32), both little-endian.
-  const crc = dv.getUint32(bytes.length - 8, true);
-  const isize = dv.getUint32(bytes.length - 4, true);
-  if (isize > bytes.length * MAX_DEFLATE_RATIO) {
-    fail(`not a valid gzip stream: the size field claims ${isize} bytes from ${bytes.length} compressed (truncated or corrupt)`);
-  }
-  let out: Uint8Array;
+function gunzipNifti(bytes: Uint8Array, fail: (problem: string) => never, budget: ReadBudget): { raw: Uint8Array; inflated: number } {
+  let prefix = new Uint8Array(0);
+  let out: Uint8Array | null = null;
+  let at = 0;
+  let limit = budget.maxInflatedBytes;
+  let inflated: number;
   try {
-    out = gunzipSync(bytes);
+    ({ size: inflated } = gunzipBounded(bytes, {
+      onData: (chunk) => {
+        if (!out) {
+          const joined = new Uint8Array(prefix.length + chunk.length);
+          joined.set(prefix);
+          joined.set(chunk, prefix.length);
+          prefix = joined;
+          if (prefix.length < HEADER_PREFIX) return;
+          const h = parseHeader(prefix, fail);
+          const plan = planVolume(h, fail, budget);
+          // All the bytes the file needs, or what its trailer says when that is more (padding).
+          limit = Math.max(plan.fileBytes, gzipIsize(bytes));
+          if (limit > budget.maxInflatedBytes) {
+            fail(
+              `the file inflates to ${formatBytes(limit)}, more than the ${formatBytes(budget.maxInflatedBytes)} a .nii.gz may inflate to here` +
+                (plan.volumes > 1 ? ` (a 4-D file of ${plan.volumes} volumes: extract the first, e.g. fslroi in.nii.gz out.nii.gz 0 1)` : ''),
+            );
+          }
+          out = new Uint8Array(plan.firstVolumeEnd);
+          chunk = prefix;
+          prefix = new Uint8Array(0);
+        }
+        if (at + chunk.length > limit) {
+          throw new InflateLimitError(limit, `the gzip stream holds more than the ${limit} bytes its header and size field account for (damaged or crafted)`);
+        }
+        if (at < out.length) out.set(chunk.subarray(0, out.length - at), at);
+        at += chunk.length;
+      },
+    }));
   } catch (e) {
-    fail(`not a valid gzip stream (${e instanceof Error ? e.message : String(e)}; truncated or corrupt)`);
+    if (e instanceof InputFileError) throw e;
+    fail(`not a valid gzip stream: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (out.length !== isize) {
-    fail(
-      `not a valid gzip stream: decoded ${out.length} bytes but the size field says ${isize} ` +
-        '(truncated or corrupt, or several concatenated gzip members)',
-    );
+  if (!out) {
+    // Shorter than the largest header: parse what there is (a short NIfTI-1 file, or a header error).
+    return { raw: prefix, inflated };
   }
-  if (crc32(out) !== crc) fail('not a valid gzip stream: CRC-32 mismatch (corrupt data)');
-  return out;
+  return { raw: at < (out as Uint8Array).length ? (out as Uint8Array).subarray(0, at) : out, inflated };
+}
+
+/** ISIZE of the last gzip member (the uncompressed length mod 2^32). */
+function gzipIsize(bytes: Uint8Array): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - 4, true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -679,24 +662,31 @@ function canonicalScaled(
 /** Largest number of elements read into one typed array. */
 const MAX_ELEMENTS = 2 ** 31 - 1;
 
-/**
- * Reads a single-file NIfTI-1 or NIfTI-2 volume (.nii, or .nii.gz: gzip is recognised by its
- * 1f 8b magic, not by the name) and returns it in the canonical RAS+ layout of volume.ts.
- *
- * `data` is a fresh array of the stored type (byte-swapped to the host order, byteOffset 0,
- * exactly as long as the voxels), except that when scl_slope is finite and nonzero and not the
- * identity scaling (slope 1, inter 0) it is a Float32Array of scl_slope · v + scl_inter.
- * RGB24/RGBA32 are never scaled (nifti1.h). Only the first 3-D volume of a 4- to 7-D file is
- * read, with a note. Every problem with the file is an InputFileError naming `name`.
- */
-export function readNifti(bytes: Uint8Array, name: string): Volume {
-  const fail: (problem: string) => never = (problem) => {
-    throw new InputFileError(name, problem);
-  };
-  const raw = isGzip(bytes) ? gunzip(bytes, fail) : bytes;
-  const h = parseHeader(raw, fail);
-  const notes: string[] = [];
+/** What the header says about the voxel data, checked for sense and against the budget. */
+interface VolumePlan {
+  dt: Required<DatatypeInfo>;
+  sourceDims: [number, number, number];
+  /** dim[4..7] (1 where unused). */
+  extra: number[];
+  /** 3-D volumes in the file (the product of dim[4..7]). */
+  volumes: number;
+  /** Byte offset of the first voxel (vox_offset, or just past the header when it points inside it). */
+  offset: number;
+  /** Bytes of voxel data in the whole file (every volume). */
+  dataBytes: number;
+  /** offset + the bytes of the first volume: all a reader keeps. */
+  firstVolumeEnd: number;
+  /** offset + dataBytes: the least a complete file holds. */
+  fileBytes: number;
+  /** scl_slope/scl_inter apply (a float32 copy is made). */
+  scaled: boolean;
+  slope: number;
+  inter: number;
+  notes: string[];
+}
 
+function planVolume(h: Header, fail: (problem: string) => never, budget: ReadBudget): VolumePlan {
+  const notes: string[] = [];
   const info = DATATYPES.get(h.datatype);
   if (!info) fail(`unknown datatype code ${h.datatype}`);
   else if (!info.ctor) fail(`unsupported datatype ${h.datatype} (${info.name})`);
@@ -720,7 +710,20 @@ export function readNifti(bytes: Uint8Array, name: string): Volume {
   }
 
   const voxels = sourceDims[0] * sourceDims[1] * sourceDims[2];
-  if (voxels * dt.channels > MAX_ELEMENTS) fail(`volume too large to read: ${sourceDims.join(' × ')} voxels`);
+  const shape = sourceDims.join(' × ');
+  const slope = h.sclSlope;
+  const inter = Number.isFinite(h.sclInter) ? h.sclInter : 0;
+  // Scaling (nifti1.h): y = scl_slope · x + scl_inter when scl_slope ≠ 0; not applied to RGB.
+  const scaled = dt.channels === 1 && Number.isFinite(slope) && slope !== 0 && (slope !== 1 || inter !== 0);
+  const volumeBytes = voxels * dt.bytes * dt.channels;
+  const decoded = volumeBytes + (scaled ? voxels * 4 : 0);
+  if (decoded > budget.maxDecodedBytes) {
+    fail(
+      `the header describes a ${shape} volume of ${dt.name} voxels (${formatBytes(decoded)}${scaled ? ' with its scaled float32 copy' : ''}), ` +
+        `more than the ${formatBytes(budget.maxDecodedBytes)} one volume may take here`,
+    );
+  }
+  if (voxels * dt.channels > MAX_ELEMENTS) fail(`volume too large to read: ${shape} voxels`);
 
   let offset = h.voxOffset;
   const minOffset = h.layout.size + EXTENSION_FLAG_BYTES;
@@ -729,12 +732,43 @@ export function readNifti(bytes: Uint8Array, name: string): Volume {
     notes.push(`vox_offset ${offset} is inside the header: reading the voxels from byte ${minOffset}`);
     offset = minOffset;
   }
-  const dataBytes = voxels * volumes * dt.bytes * dt.channels;
-  const expected = offset + dataBytes;
-  if (raw.length < expected) {
+  const dataBytes = volumeBytes * volumes;
+  return { dt, sourceDims, extra, volumes, offset, dataBytes, firstVolumeEnd: offset + volumeBytes, fileBytes: offset + dataBytes, scaled, slope, inter, notes };
+}
+
+export interface ReadNiftiOptions {
+  /** Limits of this read (default DEFAULT_BUDGET, see budget.ts). */
+  budget?: ReadBudget;
+}
+
+/**
+ * Reads a single-file NIfTI-1 or NIfTI-2 volume (.nii, or .nii.gz: gzip is recognised by its
+ * 1f 8b magic, not by the name) and returns it in the canonical RAS+ layout of volume.ts.
+ *
+ * `data` is a fresh array of the stored type (byte-swapped to the host order, exactly as long as
+ * the voxels), except that when scl_slope is finite and nonzero and not the identity scaling
+ * (slope 1, inter 0) it is a Float32Array of scl_slope · v + scl_inter. RGB24/RGBA32 are never
+ * scaled (nifti1.h). Only the first 3-D volume of a 4- to 7-D file is read, with a note. The
+ * volume the header announces is checked against the budget (budget.ts) before it is allocated
+ * or inflated. Every problem with the file is an InputFileError naming `name`.
+ */
+export function readNifti(bytes: Uint8Array, name: string, opts: ReadNiftiOptions = {}): Volume {
+  const fail: (problem: string) => never = (problem) => {
+    throw new InputFileError(name, problem);
+  };
+  const budget = opts.budget ?? DEFAULT_BUDGET;
+  const gz = isGzip(bytes) ? gunzipNifti(bytes, fail, budget) : null;
+  const raw = gz ? gz.raw : bytes;
+  /** Bytes the file holds once inflated (a .nii.gz keeps only its first volume in `raw`). */
+  const fileLength = gz ? gz.inflated : bytes.length;
+  const h = parseHeader(raw, fail);
+  const plan = planVolume(h, fail, budget);
+  const { dt, sourceDims, extra, offset, dataBytes, scaled, slope, inter } = plan;
+  const notes = [...plan.notes];
+  if (fileLength < plan.fileBytes) {
     fail(
-      `truncated file: expected ${expected} bytes (vox_offset ${offset} + ${dataBytes} bytes of ${dt.name} voxels, ` +
-        `${[...sourceDims, ...extra.filter((d) => d > 1)].join(' × ')}), found ${raw.length}`,
+      `truncated file: expected ${plan.fileBytes} bytes (vox_offset ${offset} + ${dataBytes} bytes of ${dt.name} voxels, ` +
+        `${[...sourceDims, ...extra.filter((d) => d > 1)].join(' × ')}), found ${fileLength}`,
     );
   }
 
@@ -743,13 +777,10 @@ export function readNifti(bytes: Uint8Array, name: string): Volume {
   const walk = walkOf(sourceDims, perm, flip);
   const affine = canonicalAffine(storedAffine, sourceDims, perm, flip);
 
-  // Scaling (nifti1.h): y = scl_slope · x + scl_inter when scl_slope ≠ 0; not applied to RGB.
-  const slope = h.sclSlope;
-  const inter = Number.isFinite(h.sclInter) ? h.sclInter : 0;
-  const scaled = dt.channels === 1 && Number.isFinite(slope) && slope !== 0 && (slope !== 1 || inter !== 0);
   const data = scaled
     ? canonicalScaled(raw, offset, dt, walk, h.littleEndian, slope, inter)
-    : canonicalStored(raw, offset, dt, walk, h.littleEndian, raw !== bytes);
+    : canonicalStored(raw, offset, dt, walk, h.littleEndian, gz !== null);
+  notes.push(...nonFiniteNotes(data, scaled ? `scl_slope ${slope}, scl_inter ${inter}` : null));
 
   const spacing = [0, 1, 2].map((a) => {
     const n = Math.hypot(affine[a] as number, affine[4 + a] as number, affine[8 + a] as number);
@@ -777,6 +808,15 @@ export function readNifti(bytes: Uint8Array, name: string): Volume {
       flip,
     },
   };
+}
+
+/** A note when float voxels hold NaN or ±∞ (e.g. an scl_slope that scales values past float32's range). */
+function nonFiniteNotes(data: VoxelArray, scaling: string | null): string[] {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) return [];
+  const c = countNonFinite(data);
+  if (c.nan + c.inf === 0) return [];
+  const parts = [c.nan ? `${c.nan} NaN` : '', c.inf ? `${c.inf} infinite` : ''].filter(Boolean).join(' and ');
+  return [`${parts} voxel value(s) of ${data.length}${scaling ? ` after the scaling ${scaling}` : ''}`];
 }
 
 /** The voxel → world affine of the stored (source) grid, from a header kept in NiftiGeometry. */

@@ -86,3 +86,19 @@ export function voxelCount(v: Pick<Volume, 'dims'>): number {
 }
 
 export const IDENTITY_AFFINE: readonly number[] = Object.freeze([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+
+/** How many values are NaN and how many ±∞ (integer arrays have none). */
+export function countNonFinite(data: ArrayLike<number>): { nan: number; inf: number } {
+  let nan = 0;
+  let inf = 0;
+  if (!(data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data))) return { nan, inf };
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    // v - v is 0 for finite values and NaN for NaN and ±∞.
+    if (v - v !== 0) {
+      if (v !== v) nan++;
+      else inf++;
+    }
+  }
+  return { nan, inf };
+}
