@@ -4,6 +4,7 @@
  *   naming `NAME.weights.bin`) and the weights file, the layout tf.loadLayersModel reads.
  * - An experiment as one JSON file: its record and each run's weights, base64-encoded.
  */
+import { echo, shown } from './echo';
 
 export interface ModelArtifactsData {
   modelTopology: unknown;
@@ -37,18 +38,6 @@ export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: WeightDtype;
-}
-
-/** At most 60 characters of a text from a file, for an error message. */
-function echo(text: string): string {
-  if (text.length <= 60) return text;
-  const cut = /[\uD800-\uDBFF]/.test(text[58] ?? '') ? 58 : 59;
-  return `${text.slice(0, cut)}…`;
-}
-
-/** A value from a file as JSON (strings quoted), at most 60 characters. */
-function shown(value: unknown): string {
-  return echo(JSON.stringify(value) ?? String(value));
 }
 
 /** A manifest entry checked (name, shape of non-negative integers, dtype); its element count. */
