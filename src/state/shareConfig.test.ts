@@ -1,6 +1,20 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { paperParams, type LossParams, type ResolvedParams } from '../core/losses/registry';
-import { applySharedConfig, currentConfig, decodeConfig, encodeConfig, parseHashQuery, shareUrl, type ConfigBase, type SharedConfig } from './shareConfig';
+import { LOSS_IDS } from '../core/losses/registry';
+import {
+  MAX_CLASS_WEIGHTS,
+  MAX_ERRORS,
+  MAX_LINK_LENGTH,
+  MAX_PARAM_ENTRIES,
+  applySharedConfig,
+  currentConfig,
+  decodeConfig,
+  encodeConfig,
+  parseHashQuery,
+  shareUrl,
+  type ConfigBase,
+  type SharedConfig,
+} from './shareConfig';
 import { explorer, resetStudio, useStudio } from './store';
 import { trainingActions } from './trainingActions';
 import { DEFAULT_SETTINGS } from './trainingSlice';
@@ -257,5 +271,104 @@ describe('shareable configuration', () => {
     const e = useStudio.getState().explorer;
     expect(e.selected).toEqual(['dice']);
     expect(e.focused).toBe('combo');
+  });
+
+  describe('bounds', () => {
+    /** `n` class weights summing to 1. */
+    const weights = (n: number) => Array.from({ length: n }, () => 1 / n).join('/');
+
+    it(`reads a query of ${MAX_LINK_LENGTH} characters and refuses a longer one whole, with one short message`, () => {
+      const longest = `epochs=7&lr=0.1${'0'.repeat(MAX_LINK_LENGTH - 15)}`;
+      expect(longest).toHaveLength(MAX_LINK_LENGTH);
+      const read = decodeConfig(longest, base());
+      expect(read.errors).toEqual([]);
+      expect(read.config.settings).toEqual({ ...DEFAULT_SETTINGS, maxEpochs: 7, learningRate: 0.1 });
+      const message = `the configuration link is ${MAX_LINK_LENGTH + 1} characters long, more than the ${MAX_LINK_LENGTH} a configuration needs: nothing in it was applied`;
+      explorer.setParam('combo', 'alpha', 0.3);
+      trainingActions.setSettings({ losses: ['combo'] });
+      const refused = decodeConfig(`${longest}0`, base());
+      expect(refused.errors).toEqual([message]);
+      expect(refused.config).toEqual({ settings: useStudio.getState().training.settings, params: { combo: { alpha: 0.3, beta: 0.5 } } });
+      expect(decodeConfig(`?${longest}0`, base()).errors).toEqual([message]);
+      // Applying it changes nothing.
+      const before = useStudio.getState();
+      expect(applySharedConfig(`${longest}0&depth=4`)).toEqual([`the configuration link is ${MAX_LINK_LENGTH + 9} characters long, more than the ${MAX_LINK_LENGTH} a configuration needs: nothing in it was applied`]);
+      expect(useStudio.getState().training).toBe(before.training);
+      expect(useStudio.getState().explorer).toBe(before.explorer);
+    });
+
+    it('refuses 200,001 class weights with one short message, not an echo of the input', () => {
+      const { errors } = decodeConfig(`losses=focal&p.focal=alpha:${weights(200_001)}`, base());
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^the configuration link is \d+ characters long, more than the 8192/);
+      expect(errors[0]!.length).toBeLessThan(200);
+    });
+
+    it(`accepts ${MAX_CLASS_WEIGHTS} class weights and refuses more, keeping the current value`, () => {
+      const ok = decodeConfig(`losses=focal&p.focal=alpha:${Array(MAX_CLASS_WEIGHTS).fill('0.5').join('/')}`, base());
+      expect(ok.errors).toEqual([]);
+      expect(ok.config.params.focal?.alpha).toHaveLength(MAX_CLASS_WEIGHTS);
+      explorer.setParam('focal', 'alpha', 0.4);
+      const over = `${Array(MAX_CLASS_WEIGHTS + 1).fill('0.5').join('/')}`;
+      const { config, errors } = decodeConfig(`losses=focal&p.focal=gamma:3,alpha:${over}`, base());
+      expect(errors).toEqual([`p.focal=alpha:${over.slice(0, 53)}…: α (alpha) lists ${MAX_CLASS_WEIGHTS + 1} class weights; at most ${MAX_CLASS_WEIGHTS}, one per class`]);
+      expect(config.params.focal).toEqual({ alpha: 0.4, gamma: 3 });
+    });
+
+    it.each(['losses', 'show'])(`%s: accepts every loss once and refuses more than ${LOSS_IDS.length} entries`, (key) => {
+      const all = decodeConfig(`${key}=${[...LOSS_IDS].reverse().join(',')}`, base());
+      expect(all.errors).toEqual([]);
+      const listed = key === 'losses' ? all.config.settings.losses : all.config.explorer?.selected;
+      expect(listed).toEqual([...LOSS_IDS].reverse());
+      const { config, errors } = decodeConfig(`${key}=${[...LOSS_IDS, 'dice'].join(',')}&epochs=5`, base());
+      expect(errors).toEqual([`${key}: ${LOSS_IDS.length + 1} entries; at most ${LOSS_IDS.length}, one per loss`]);
+      expect(config.settings.losses).toEqual(DEFAULT_SETTINGS.losses);
+      expect(config.settings.maxEpochs).toBe(5);
+      if (key === 'show') expect(config.explorer).toBeUndefined();
+    });
+
+    it(`accepts ${MAX_PARAM_ENTRIES} entries in a p. key and refuses more, keeping the current values`, () => {
+      const ok = decodeConfig(`losses=focal&p.focal=${Array(MAX_PARAM_ENTRIES).fill('gamma:3').join(',')}`, base());
+      expect(ok.errors).toEqual([]);
+      expect(ok.config.params.focal).toEqual({ alpha: 0.25, gamma: 3 });
+      explorer.setParam('focal', 'gamma', 1);
+      const { config, errors } = decodeConfig(`losses=focal&p.focal=${Array(MAX_PARAM_ENTRIES + 1).fill('gamma:3').join(',')}`, base());
+      expect(errors).toEqual([`p.focal: ${MAX_PARAM_ENTRIES + 1} entries; at most ${MAX_PARAM_ENTRIES} (Focal has 2 parameters)`]);
+      expect(config.params.focal).toEqual({ alpha: 0.25, gamma: 1 });
+    });
+
+    it('cuts every value it quotes to 60 characters', () => {
+      const long = 'x'.repeat(400);
+      const cut = `${'x'.repeat(59)}…`;
+      const { errors } = decodeConfig(
+        `depth=${long}&losses=${long}&focus=${long}&p.${long}=a:1&p.dice=${long}&p.dice=${long}:1&p.combo=alpha:${long}&${long}=1&${long}=2`,
+        base(),
+      );
+      const known = LOSS_IDS.join(', ');
+      expect(errors).toEqual([
+        `depth=${cut}: must be an integer 2…5`,
+        `losses: unknown loss "${cut}" (known losses: ${known})`,
+        `focus: unknown loss "${cut}" (known losses: ${known})`,
+        `${`p.${long}`.slice(0, 59)}…: unknown loss "${cut}" (known losses: ${known})`,
+        'p.dice: given more than once; the last valid value applies',
+        `${cut}: unknown key (known keys: losses, epochs, size, depth, filters, batch, lr, opt, order, seed, steps, sweep, show, focus, p.<lossId>)`,
+        `${cut}: given more than once; the last valid value applies`,
+        `${cut}: unknown key (known keys: losses, epochs, size, depth, filters, batch, lr, opt, order, seed, steps, sweep, show, focus, p.<lossId>)`,
+        `p.dice=${cut}: each entry must be name:value`,
+        `p.dice=${`${long}:1`.slice(0, 59)}…: Dice has no parameter "${cut}" (parameters: delta)`,
+        `p.combo=${`alpha:${long}`.slice(0, 59)}…: α (alpha) must be a number, in 0…1`,
+      ]);
+      for (const e of errors) expect(e.length).toBeLessThan(400);
+    });
+
+    it(`lists at most ${MAX_ERRORS} errors and counts the rest`, () => {
+      const { config, errors } = decodeConfig(`${Array.from({ length: 50 }, (_, i) => `k${i}=1`).join('&')}&epochs=9`, base());
+      expect(errors).toHaveLength(MAX_ERRORS + 1);
+      expect(errors[0]).toMatch(/^k0: unknown key/);
+      expect(errors[MAX_ERRORS - 1]).toMatch(new RegExp(`^k${MAX_ERRORS - 1}: unknown key`));
+      expect(errors[MAX_ERRORS]).toBe(`… and ${50 - MAX_ERRORS} more problems in the link`);
+      expect(config.settings.maxEpochs).toBe(9);
+      expect(decodeConfig(`${Array.from({ length: MAX_ERRORS }, (_, i) => `k${i}=1`).join('&')}`, base()).errors).toHaveLength(MAX_ERRORS);
+    });
   });
 });

@@ -35,6 +35,12 @@
  * Decoding is tolerant: an unknown key, an unknown loss or an invalid value is reported as an
  * error that names the key, the value and what is allowed, and everything else still applies
  * (an invalid setting or parameter keeps its current value).
+ *
+ * Decoding is bounded: a query longer than {@link MAX_LINK_LENGTH} characters is refused whole
+ * with one message; a loss list holds at most one entry per loss, a `p.` key at most
+ * {@link MAX_PARAM_ENTRIES} entries and class weights at most {@link MAX_CLASS_WEIGHTS} values
+ * (longer ones are errors and keep the current value); values quoted in errors are cut at 60
+ * characters, and at most {@link MAX_ERRORS} errors are listed, then one line counts the rest.
  */
 import {
   LOSS_IDS,
@@ -46,6 +52,8 @@ import {
   type ParamValue,
   type ResolvedParams,
 } from '../core/losses/registry';
+import { echo } from '../core/io/echo';
+import type { UNET_LIMITS } from '../core/model/unet';
 import { explorer as explorerActions, useStudio, type StudioState } from './store';
 import { trainingActions } from './trainingActions';
 import type { TrainingSettings } from './trainingSlice';
@@ -107,6 +115,15 @@ const NUMERIC_KEYS: Partial<Record<SettingKey, Exclude<NumericSetting, 'inputSiz
 };
 
 const PARAM_PREFIX = 'p.';
+
+/** The longest query a link may carry (the studio writes well under 1 KB, class weights aside). */
+export const MAX_LINK_LENGTH = 8192;
+/** The most class weights one parameter may list: one per class of the U-Net, at most 256. */
+export const MAX_CLASS_WEIGHTS: (typeof UNET_LIMITS)['numClasses'][1] = 256;
+/** The most `name:value` entries of one `p.` key: every loss has fewer parameters. */
+export const MAX_PARAM_ENTRIES = 16;
+/** The most errors listed for one link; one more line counts the rest. */
+export const MAX_ERRORS = 20;
 const KNOWN_KEYS = [...SETTING_KEYS, 'show', 'focus', `${PARAM_PREFIX}<lossId>`];
 
 // ---------------------------------------------------------------------------------------------
@@ -215,12 +232,18 @@ function parseNumber(text: string): number | null {
   return NUMBER_RE.test(t) ? Number(t) : null;
 }
 
-/** Loss ids from a comma-separated list; unknown ones become errors, repeats are dropped. */
-function parseLossList(key: string, text: string, errors: string[]): LossId[] {
+/**
+ * Loss ids from a comma-separated list; unknown ones become errors, repeats are dropped. A list
+ * of more entries than there are losses is an error, and null (the current value is kept).
+ */
+function parseLossList(key: string, text: string, errors: string[]): LossId[] | null {
+  const entries = text.split(',').map((raw) => raw.trim()).filter((id) => id !== '');
+  if (entries.length > LOSS_IDS.length) {
+    errors.push(`${key}: ${entries.length} entries; at most ${LOSS_IDS.length}, one per loss`);
+    return null;
+  }
   const out: LossId[] = [];
-  for (const raw of text.split(',')) {
-    const id = raw.trim();
-    if (id === '') continue;
+  for (const id of entries) {
     if (!isLossId(id)) errors.push(unknownLoss(key, id));
     else if (!out.includes(id)) out.push(id);
   }
@@ -228,7 +251,7 @@ function parseLossList(key: string, text: string, errors: string[]): LossId[] {
 }
 
 function unknownLoss(key: string, id: string): string {
-  return `${key}: unknown loss "${id}" (known losses: ${LOSS_IDS.join(', ')})`;
+  return `${echo(key)}: unknown loss "${echo(id)}" (known losses: ${LOSS_IDS.join(', ')})`;
 }
 
 function parseParamValue(text: string): ParamValue | undefined {
@@ -241,13 +264,22 @@ function parseParamValue(text: string): ParamValue | undefined {
   return parseNumber(t) ?? undefined;
 }
 
+/** The number of class weights in a `w0/w1/…` value (0 for any other value). */
+function classWeightCount(text: string): number {
+  return text.includes('/') ? text.split('/').length : 0;
+}
+
 /** The `p.<lossId>` value applied over `start`; each bad entry is an error and is skipped. */
 function parseParams(id: LossId, key: string, text: string, start: ResolvedParams, current: ResolvedParams, errors: string[]): ResolvedParams {
   const spec = LOSSES[id];
+  const entries = text.split(',').filter((entry) => entry.trim() !== '');
+  if (entries.length > MAX_PARAM_ENTRIES) {
+    errors.push(`${key}: ${entries.length} entries; at most ${MAX_PARAM_ENTRIES} (${spec.label} has ${spec.params.length} parameter${spec.params.length === 1 ? '' : 's'})`);
+    return { ...current };
+  }
   let out: ResolvedParams = { ...start };
-  for (const entry of text.split(',')) {
-    if (entry.trim() === '') continue;
-    const where = `${key}=${entry}`;
+  for (const entry of entries) {
+    const where = `${key}=${echo(entry)}`;
     const colon = entry.indexOf(':');
     if (colon < 0) {
       errors.push(`${where}: each entry must be name:value`);
@@ -257,7 +289,13 @@ function parseParams(id: LossId, key: string, text: string, start: ResolvedParam
     const ps = spec.params.find((p) => p.name === name);
     if (!ps) {
       const list = spec.params.map((p) => p.name).join(', ') || 'none';
-      errors.push(`${where}: ${spec.label} has no parameter "${name}" (parameters: ${list})`);
+      errors.push(`${where}: ${spec.label} has no parameter "${echo(name)}" (parameters: ${list})`);
+      continue;
+    }
+    const weights = classWeightCount(entry.slice(colon + 1));
+    if (ps.classWeights && weights > MAX_CLASS_WEIGHTS) {
+      errors.push(`${where}: ${ps.label} lists ${weights} class weights; at most ${MAX_CLASS_WEIGHTS}, one per class`);
+      out = { ...out, [ps.name]: current[ps.name] };
       continue;
     }
     const value = parseParamValue(entry.slice(colon + 1));
@@ -280,10 +318,10 @@ function parseParams(id: LossId, key: string, text: string, start: ResolvedParam
 
 /** One setting key's value checked; the error names the key, the value and what is allowed. */
 function parseSetting(key: SettingKey, text: string, settings: TrainingSettings, errors: string[]): void {
-  const bad = (allowed: string) => errors.push(`${key}=${text}: must be ${allowed}`);
+  const bad = (allowed: string) => errors.push(`${key}=${echo(text)}: must be ${allowed}`);
   switch (key) {
     case 'losses':
-      settings.losses = parseLossList(key, text, errors);
+      settings.losses = parseLossList(key, text, errors) ?? settings.losses;
       return;
     case 'size': {
       const n = parseNumber(text);
@@ -330,6 +368,12 @@ function parseSetting(key: SettingKey, text: string, settings: TrainingSettings,
 export function decodeConfig(query: string, base: ConfigBase): { config: SharedConfig; errors: string[] } {
   const errors: string[] = [];
   const settings: TrainingSettings = { ...base.settings, losses: [...base.settings.losses] };
+  const refusal = tooLong(query);
+  if (refusal) {
+    const params: Partial<Record<LossId, ResolvedParams>> = {};
+    for (const id of lossesInPlay(settings)) params[id] = { ...base.params[id] };
+    return { config: { settings, params }, errors: [refusal] };
+  }
   const search = new URLSearchParams(query);
   const seen = new Set<string>();
   const paramTexts: { key: string; id: LossId; text: string }[] = [];
@@ -337,12 +381,12 @@ export function decodeConfig(query: string, base: ConfigBase): { config: SharedC
   let focus: LossId | undefined;
 
   for (const [key, value] of search) {
-    if (seen.has(key)) errors.push(`${key}: given more than once; the last valid value applies`);
+    if (seen.has(key)) errors.push(`${echo(key)}: given more than once; the last valid value applies`);
     seen.add(key);
     if ((SETTING_KEYS as readonly string[]).includes(key)) {
       parseSetting(key as SettingKey, value, settings, errors);
     } else if (key === 'show') {
-      show = parseLossList(key, value, errors);
+      show = parseLossList(key, value, errors) ?? show;
     } else if (key === 'focus') {
       const id = value.trim();
       if (isLossId(id)) focus = id;
@@ -352,7 +396,7 @@ export function decodeConfig(query: string, base: ConfigBase): { config: SharedC
       if (isLossId(id)) paramTexts.push({ key, id, text: value });
       else errors.push(unknownLoss(key, id));
     } else {
-      errors.push(`${key}: unknown key (known keys: ${KNOWN_KEYS.join(', ')})`);
+      errors.push(`${echo(key)}: unknown key (known keys: ${KNOWN_KEYS.join(', ')})`);
     }
   }
 
@@ -368,7 +412,21 @@ export function decodeConfig(query: string, base: ConfigBase): { config: SharedC
     params[id] = parseParams(id, key, text, params[id] ?? paperParams(id), base.params[id], errors);
   }
 
-  return { config: { settings, params, ...(explorer ? { explorer } : {}) }, errors };
+  return { config: { settings, params, ...(explorer ? { explorer } : {}) }, errors: capped(errors) };
+}
+
+/** The error refusing a query longer than {@link MAX_LINK_LENGTH}; null for one that may be read. */
+function tooLong(query: string): string | null {
+  const text = query.startsWith('?') ? query.slice(1) : query;
+  if (text.length <= MAX_LINK_LENGTH) return null;
+  return `the configuration link is ${text.length} characters long, more than the ${MAX_LINK_LENGTH} a configuration needs: nothing in it was applied`;
+}
+
+/** At most {@link MAX_ERRORS} errors, then one line that counts the rest. */
+function capped(errors: string[]): string[] {
+  if (errors.length <= MAX_ERRORS) return errors;
+  const more = errors.length - MAX_ERRORS;
+  return [...errors.slice(0, MAX_ERRORS), `… and ${more} more problem${more === 1 ? '' : 's'} in the link`];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,6 +438,8 @@ export function decodeConfig(query: string, base: ConfigBase): { config: SharedC
  * errors (empty when the whole link applied).
  */
 export function applySharedConfig(query: string): string[] {
+  const refusal = tooLong(query);
+  if (refusal) return [refusal];
   const state = useStudio.getState();
   const { config, errors } = decodeConfig(query, {
     settings: state.training.settings,
