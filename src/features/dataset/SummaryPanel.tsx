@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { Data, Layout } from 'plotly.js';
 import { useStudio } from '../../state/store';
 import { Plot } from '../charts/Plot';
+import { plainText } from '../charts/plainText';
 
 const fmtDims = (d: [number, number, number]) => (d[2] === 1 ? `${d[0]}×${d[1]}` : d.join('×'));
 const fmtSpacing = (s: [number, number, number]) => s.map((v) => Number(v.toFixed(3))).join(' × ');
@@ -18,7 +19,7 @@ export function SummaryPanel() {
       type: 'bar',
       x: centres,
       y: c,
-      name: mapping?.classNames[k] ?? `class ${k + 1}`,
+      name: plainText(mapping?.classNames[k] ?? `class ${k + 1}`),
       width: (edges[1] ?? 1) - (edges[0] ?? 0),
       opacity: 0.75,
     })) as Data[];

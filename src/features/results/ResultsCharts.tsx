@@ -9,7 +9,7 @@ import type { Config, Data, Layout, PlotMouseEvent } from 'plotly.js';
 import type { BoxSeries, SweepSeries } from '../../core/results';
 import { savePlotPng } from '../charts/chartPng';
 import { Plot } from '../charts/Plot';
-
+import { plainText } from '../charts/plainText';
 
 /** A plot in a figure with a caption and a "save as PNG" button. */
 function ChartFigure({
@@ -86,15 +86,15 @@ export function DscBoxPlot({
       series.map(
         (s): Data => ({
           type: 'box',
-          name: s.label,
+          name: plainText(s.label),
           y: s.dsc,
-          text: s.caseIds,
+          text: s.caseIds.map(plainText),
           customdata: s.caseIds,
           boxpoints: 'all',
           jitter: 0.4,
           pointpos: 0,
           boxmean: true,
-          hovertemplate: `%{text}: DSC %{y:.3f}<extra>${escapeHover(s.label)}</extra>`,
+          hovertemplate: `%{text}: DSC %{y:.3f}<extra>${plainText(s.label)}</extra>`,
           marker: { color: s.color, size: 5, opacity: 0.8 },
           line: { color: s.color },
           fillcolor: 'rgba(0,0,0,0)',
@@ -107,8 +107,9 @@ export function DscBoxPlot({
       height: 360,
       margin: { l: 52, r: 12, t: 12, b: 40 },
       showlegend: false,
-      yaxis: { title: { text: `test DSC (${classText})` }, range: [-0.02, 1.02], zeroline: false },
-      xaxis: { automargin: true, tickangle: series.length > 6 ? -30 : 0 },
+      yaxis: { title: { text: `test DSC (${plainText(classText)})` }, range: [-0.02, 1.02], zeroline: false },
+      // One category per run label, even a label that reads as a number or a date.
+      xaxis: { type: 'category', automargin: true, tickangle: series.length > 6 ? -30 : 0 },
     }),
     [classText, series.length],
   );
@@ -156,12 +157,12 @@ export function GammaSweepChart({
         (s): Data => ({
           type: 'scatter',
           mode: 'lines+markers',
-          name: s.label,
+          name: plainText(s.label),
           x: s.points.map((p) => p.gamma),
           y: s.points.map((p) => p.mean),
           error_y: { type: 'data', array: s.points.map((p) => p.std), visible: true, color: s.color },
           customdata: s.points.map((p) => p.n),
-          hovertemplate: `γ = %{x}: DSC %{y:.3f} (n = %{customdata})<extra>${escapeHover(s.label)}</extra>`,
+          hovertemplate: `γ = %{x}: DSC %{y:.3f} (n = %{customdata})<extra>${plainText(s.label)}</extra>`,
           line: { color: s.color },
           marker: { color: s.color, size: 7 },
         }),
@@ -173,7 +174,7 @@ export function GammaSweepChart({
       height: 360,
       margin: { l: 52, r: 12, t: 12, b: 44 },
       xaxis: { title: { text: 'γ' }, dtick: 0.1, range: [0, 1] },
-      yaxis: { title: { text: `test DSC (${classText})` }, range: [0, 1.02] },
+      yaxis: { title: { text: `test DSC (${plainText(classText)})` }, range: [0, 1.02] },
       legend: { orientation: 'h', y: -0.2 },
     }),
     [classText],
@@ -189,9 +190,4 @@ export function GammaSweepChart({
       layout={layout}
     />
   );
-}
-
-/** Plotly hover templates read %{…} and HTML; a label is shown as plain text. */
-function escapeHover(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/%\{/g, '%&#123;');
 }

@@ -4,6 +4,7 @@ import { LOSSES } from '../../core/losses/registry';
 import type { ExperimentSnapshot, RunHistory } from '../../core/training/experiment';
 import { Plot } from '../charts/Plot';
 import { savePlotPng } from '../charts/chartPng';
+import { plainText } from '../charts/plainText';
 
 type Metric = 'trainLoss' | 'valLoss' | 'valDsc' | 'lr';
 const PANELS: { metric: Metric; title: string }[] = [
@@ -36,7 +37,7 @@ export function TrainingCharts({ snapshot }: { snapshot: ExperimentSnapshot }) {
         return {
           type: 'scatter',
           mode: 'lines+markers',
-          name: run.label,
+          name: plainText(run.label),
           x: run.epochs.map((e) => e.epoch + 1), // epochs are counted from 1 on screen
           y: values(run, metric),
           line: { color: LOSSES[run.loss].color, dash: DASHES[repeat % DASHES.length] },
