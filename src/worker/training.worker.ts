@@ -10,6 +10,7 @@ import { buildUNet } from '../core/model';
 import { createLoss } from '../core/losses';
 import { trainingConfig } from '../core/training/config';
 import { Experiment, predictPrepared, prepareCaseSlices, testMetrics, type ExperimentCheckpoint, type ExperimentOptions, type ExperimentSnapshot } from '../core/training/experiment';
+import { validateExperimentFile } from '../core/training/experimentFile';
 import { NormalizedVolumeCache, prepareSamples, type PreparedSample } from '../core/training/samples';
 import { modelGeometry, Trainer } from '../core/training/trainer';
 import { chooseBackend, switchBackend, BACKEND_ORDER, type BackendName } from './backend';
@@ -371,6 +372,12 @@ async function init(backend: BackendName | 'auto'): Promise<void> {
   }
 }
 
+/** Sends the stored experiments, and the records that fail validation, to the page. */
+async function postList(s: ExperimentStore | null): Promise<void> {
+  const { experiments, broken } = s ? await s.list() : { experiments: [], broken: [] };
+  post({ type: 'experiments', list: experiments, broken });
+}
+
 scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
   const cmd = ev.data;
   try {
@@ -400,11 +407,9 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         if (!experiment) await servePredictions();
         return;
       }
-      case 'list': {
-        const s = await store();
-        post({ type: 'experiments', list: s ? await s.list() : [] });
+      case 'list':
+        await postList(await store());
         return;
-      }
       case 'exportExperiment': {
         const s = await store();
         const record = await s?.get(cmd.id);
@@ -420,17 +425,20 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
       case 'importExperiment': {
         const s = await store();
         if (!s) throw new Error('experiments cannot be stored in this browser');
-        const f = cmd.file;
-        if (f.format !== 'segmentation-studio-experiment' || f.version !== 1 || !f.record?.id || !f.record.request) {
-          throw new Error('not an experiment file of the segmentation studio (format and version 1 expected)');
+        let f: ExperimentFile;
+        try {
+          f = validateExperimentFile(cmd.file);
+        } catch (e) {
+          throw new Error(`the experiment file was not imported: ${message(e)}`, { cause: e });
         }
-        const record: StoredExperiment = { ...f.record, status: f.record.status === 'running' ? 'interrupted' : f.record.status, savedWeights: Object.keys(f.weights ?? {}) };
+        const record: StoredExperiment = { ...f.record, status: f.record.status === 'running' ? 'interrupted' : f.record.status, savedWeights: Object.keys(f.weights) };
         // Models loaded from this experiment's old weights must not answer for the new ones.
         await predictionsIdle();
         if (stored?.experimentId === record.id) releaseStored();
+        // The weights first: the record then names only weights that are stored.
+        for (const [run, w] of Object.entries(f.weights)) await s.saveWeights(record.id, run, w);
         await s.save(record);
-        for (const [run, w] of Object.entries(f.weights ?? {})) await s.saveWeights(record.id, run, w);
-        post({ type: 'experiments', list: await s.list() });
+        await postList(s);
         return;
       }
       case 'exportModel': {
@@ -453,7 +461,7 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         await predictionsIdle();
         if (stored?.experimentId === cmd.id) releaseStored();
         await s?.remove(cmd.id);
-        post({ type: 'experiments', list: s ? await s.list() : [] });
+        await postList(s);
         return;
       }
     }

@@ -1,55 +1,19 @@
 /** Messages between the page and the training worker (which owns tfjs, the backend and every tensor). */
-import type { DatasetSplit } from '../core/data/split';
 import type { Case } from '../core/data/types';
-import type { UNetConfig } from '../core/model';
-import type { TrainingConfig } from '../core/training/config';
-import type { ExperimentEvent, ExperimentSnapshot, InterleaveUnit, RunSpec, Scheduling } from '../core/training/experiment';
+import type { ExperimentEvent, ExperimentSnapshot } from '../core/training/experiment';
+import type { ExperimentFile, ExperimentRequest, ExperimentStatus, ModelFiles, StoredExperiment } from '../core/training/experimentFile';
 import type { BackendInfo, BackendName } from './backend';
 
-/** Everything that defines an experiment except the data itself (kept with its results). */
-export interface ExperimentRequest {
+export type { ExperimentFile, ExperimentRequest, ExperimentStatus, ModelFiles, StoredExperiment } from '../core/training/experimentFile';
+
+/**
+ * A stored record that fails validation (core/training/experimentFile.ts): listed apart, with
+ * the reason, so that it can be seen and deleted. `id` is the record's id when that is a
+ * string, otherwise a description of its IndexedDB key; either way 'remove' takes it.
+ */
+export interface BrokenExperiment {
   id: string;
-  name: string;
-  createdAt: string;
-  runs: RunSpec[];
-  training: Partial<TrainingConfig>;
-  /** Input size, depth, base filters, seed; channels and classes come from the dataset. */
-  model: Pick<UNetConfig, 'inputHeight' | 'inputWidth' | 'depth' | 'baseFilters' | 'seed'>;
-  scheduling: Scheduling;
-  interleave: InterleaveUnit;
-  split: DatasetSplit;
-  dataset: { origin: 'demo' | 'files'; description: string; numClasses: number; channels: number; caseIds: string[] };
-}
-
-export type ExperimentStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'interrupted';
-
-/** What IndexedDB keeps per experiment. */
-export interface StoredExperiment {
-  id: string;
-  request: ExperimentRequest;
-  status: ExperimentStatus;
-  message?: string;
-  updatedAt: string;
-  snapshot: ExperimentSnapshot | null;
-  /** Runs whose final (best) weights are stored. */
-  savedWeights: string[];
-  /** An epoch checkpoint is stored: the experiment can resume where it stopped. */
-  resumable?: boolean;
-}
-
-/** tfjs model artifacts as plain data: what model.json and its weights file hold. */
-export interface ModelFiles {
-  modelTopology: unknown;
-  weightSpecs: unknown;
-  weightData: ArrayBuffer;
-}
-
-/** An experiment as a file: its record and the best weights of every run that finished. */
-export interface ExperimentFile {
-  format: 'segmentation-studio-experiment';
-  version: 1;
-  record: StoredExperiment;
-  weights: Record<string, ModelFiles>;
+  reason: string;
 }
 
 export interface InferenceCaseResult {
@@ -93,6 +57,7 @@ export type TrainingCommand =
   | ({ type: 'predict' } & PredictRequest)
   | { type: 'stop' }
   | { type: 'list' }
+  /** Deletes a stored experiment (a StoredExperiment's or a BrokenExperiment's id), its weights and checkpoint. */
   | { type: 'remove'; id: string };
 
 export type TrainingEvent =
@@ -102,7 +67,8 @@ export type TrainingEvent =
   | { type: 'experiment'; id: string; event: ExperimentEvent }
   | { type: 'snapshot'; id: string; snapshot: ExperimentSnapshot }
   | { type: 'ended'; id: string; status: ExperimentStatus; message?: string; snapshot: ExperimentSnapshot | null }
-  | { type: 'experiments'; list: StoredExperiment[] }
+  /** The stored experiments, newest first, and the stored records that fail validation. */
+  | { type: 'experiments'; list: StoredExperiment[]; broken: BrokenExperiment[] }
   | { type: 'experimentFile'; file: ExperimentFile }
   | { type: 'modelFiles'; name: string; model: ModelFiles }
   | { type: 'inferenceFailed'; name: string; message: string }
