@@ -9,7 +9,8 @@ import type { ExperimentSnapshot } from '../core/training/experiment';
 import { gammaSweepRuns } from '../core/training/runs';
 import type { BackendName } from '../worker/backend';
 import { TrainingClient, type PredictionResult, type TrainingListener } from '../worker/trainingClient';
-import type { ExperimentFile, ExperimentRequest, PredictRequest } from '../worker/trainingProtocol';
+import { EXPERIMENT_LIMITS, truncateText, validateExperimentFile } from '../core/training/experimentFile';
+import type { BrokenExperiment, ExperimentRequest, PredictRequest } from '../worker/trainingProtocol';
 import { experimentFromJson, experimentToJson, modelFromFiles, modelToFiles } from '../core/io/modelFiles';
 import { datasetRegistry } from './datasetRegistry';
 import { download } from './download';
@@ -17,6 +18,24 @@ import { useStudio } from './store';
 import type { TrainingSettings, TrainingState } from './trainingSlice';
 
 const client = new TrainingClient();
+
+// Stored records that fail validation, as the worker lists them: read with
+// useSyncExternalStore(brokenExperiments.subscribe, brokenExperiments.get).
+let brokenList: readonly BrokenExperiment[] = [];
+const brokenListeners = new Set<() => void>();
+function setBrokenExperiments(list: readonly BrokenExperiment[]) {
+  brokenList = list;
+  for (const l of brokenListeners) l();
+}
+export const brokenExperiments = {
+  get: (): readonly BrokenExperiment[] => brokenList,
+  subscribe(listener: () => void): () => void {
+    brokenListeners.add(listener);
+    return () => {
+      brokenListeners.delete(listener);
+    };
+  },
+};
 
 function patch(p: Partial<TrainingState> | ((t: TrainingState) => Partial<TrainingState>)) {
   useStudio.setState((s) => ({ training: { ...s.training, ...(typeof p === 'function' ? p(s.training) : p) } }));
@@ -80,6 +99,7 @@ const onEvent: TrainingListener = (e) => {
       return;
     case 'experiments':
       patch({ experiments: e.list });
+      setBrokenExperiments(e.broken);
       return;
     case 'experimentFile':
       download(`${e.file.record.id}.experiment.json`, new Blob([experimentToJson(e.file)], { type: 'application/json' }));
@@ -228,12 +248,20 @@ export const trainingActions = {
   exportExperiment(id: string) {
     client.exportExperiment(id);
   },
+  /**
+   * Reads an experiment file and checks all of it (core/training/experimentFile.ts) before the
+   * worker stores it: a refused file changes nothing and its problem is shown as the error.
+   */
   async importExperiment(file: File) {
     try {
-      const parsed = experimentFromJson(await file.text()) as ExperimentFile;
-      client.importExperiment(parsed);
+      if (file.size > EXPERIMENT_LIMITS.fileBytes) {
+        throw new Error(`the file has ${file.size} bytes, more than an experiment file may have (${EXPERIMENT_LIMITS.fileBytes})`);
+      }
+      const checked = validateExperimentFile(experimentFromJson(await file.text()));
+      patch({ error: null });
+      client.importExperiment(checked);
     } catch (e) {
-      patch({ error: `${file.name}: ${e instanceof Error ? e.message : String(e)}` });
+      patch({ error: `${truncateText(file.name)}: ${e instanceof Error ? e.message : String(e)}` });
     }
   },
   exportModel(id: string, run: string) {

@@ -1,8 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { LOSS_IDS, LOSSES, PAPER_COMPARISON, fmt, type LossId } from '../../core/losses/registry';
 import type { ExperimentSnapshot } from '../../core/training/experiment';
 import { formatScore, meanOfFinite } from '../../core/metrics/summary';
-import { trainingActions } from '../../state/trainingActions';
+import { truncateText } from '../../core/training/experimentFile';
+import { brokenExperiments, trainingActions } from '../../state/trainingActions';
+import type { BrokenExperiment } from '../../worker/trainingProtocol';
 import { useStudio } from '../../state/store';
 import { BackendBadge } from './BackendBadge';
 import { ShareLink } from './ShareLink';
@@ -186,6 +188,7 @@ function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
 
 function StoredList() {
   const list = useStudio((s) => s.training.experiments);
+  const broken = useSyncExternalStore(brokenExperiments.subscribe, brokenExperiments.get);
   const viewing = useStudio((s) => s.training.viewing);
   const liveRunning = useStudio((s) => s.training.live?.status === 'running');
   return (
@@ -219,7 +222,7 @@ function StoredList() {
         </label>
       </div>
       <Inference />
-      {list.length === 0 && <p className="muted">None yet: experiments are kept here after each epoch.</p>}
+      {list.length === 0 && broken.length === 0 && <p className="muted">None yet: experiments are kept here after each epoch.</p>}
       <ul className="stored" aria-label="Stored experiments">
         {list.map((e) => (
           <li key={e.id}>
@@ -253,8 +256,50 @@ function StoredList() {
             </button>
           </li>
         ))}
+        {broken.map((b, i) => (
+          <BrokenItem key={`broken ${i} ${b.id}`} entry={b} />
+        ))}
       </ul>
     </section>
+  );
+}
+
+/** A stored record that failed validation: its name, why, and a way to delete it. */
+function BrokenItem({ entry }: { entry: BrokenExperiment }) {
+  const name = truncateText(entry.id);
+  return (
+    <li className="broken" data-broken>
+      <span className="bad">Damaged record {name}</span> <span className="muted">(cannot be shown: {entry.reason})</span>{' '}
+      <button type="button" aria-label={`Delete the damaged record ${name}`} onClick={() => trainingActions.remove(entry.id)}>
+        delete
+      </button>
+    </li>
+  );
+}
+
+/**
+ * The stored experiments by id with a delete button each, drawn with nothing but their ids: what
+ * the Train view's error boundary offers when the view itself cannot be drawn.
+ */
+export function StoredExperimentsRescue() {
+  const experiments = useStudio((s) => s.training.experiments);
+  const broken = useSyncExternalStore(brokenExperiments.subscribe, brokenExperiments.get);
+  const all = [...experiments.map((e) => String(e.id)), ...broken.map((b) => String(b.id))];
+  if (all.length === 0) return null;
+  return (
+    <div>
+      <p>The experiments kept in this browser can be deleted here. If one of them causes this, delete it, then try again.</p>
+      <ul className="stored" aria-label="Stored experiments (recovery)">
+        {all.map((id, i) => (
+          <li key={`${i} ${id}`}>
+            {truncateText(id)}{' '}
+            <button type="button" aria-label={`Delete ${truncateText(id)}`} onClick={() => trainingActions.remove(id)}>
+              delete
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
