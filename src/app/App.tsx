@@ -3,13 +3,14 @@ import { DatasetView } from '../features/dataset/DatasetView';
 import { LossExplorer } from '../features/losses/LossExplorer';
 import { ResultsPage } from '../features/results/ResultsPage';
 import { BackendNote } from '../features/training/BackendBadge';
-import { TrainView } from '../features/training/TrainView';
+import { StoredExperimentsRescue, TrainView } from '../features/training/TrainView';
 import { CompareView } from '../features/viewer/CompareView';
 import { ViewerView } from '../features/viewer/ViewerView';
 import { trainingActions } from '../state/trainingActions';
 import { datasetActions } from '../state/datasetActions';
 import { applySharedConfig, parseHashQuery } from '../state/shareConfig';
 import { useStudio } from '../state/store';
+import { ErrorBoundary, ViewCrashed } from './ErrorBoundary';
 
 const VIEWS = [
   { id: 'data', label: 'Data' },
@@ -35,6 +36,17 @@ function applyLinkInHash(): string[] | null {
 }
 // Once, before the first render (outside StrictMode's doubled initialisers).
 const startupLinkErrors = applyLinkInHash() ?? [];
+
+/** What a view that threw while rendering shows instead (the header and navigation stay). */
+function crashed(view: ViewId, message: string, retry: () => void) {
+  const label = VIEWS.find((v) => v.id === view)?.label ?? view;
+  const away = view === 'losses' ? { href: '#/data', label: 'Go to the Data view' } : { href: '#/losses', label: 'Go to the Losses view' };
+  return (
+    <ViewCrashed view={label} message={message} retry={retry} away={away}>
+      {view === 'train' ? <StoredExperimentsRescue /> : null}
+    </ViewCrashed>
+  );
+}
 
 export function App() {
   const [view, setView] = useState<ViewId>(fromHash);
@@ -88,19 +100,21 @@ export function App() {
         </div>
       )}
       <main>
-        {view === 'losses' ? (
-          <LossExplorer />
-        ) : view === 'data' ? (
-          <DatasetView />
-        ) : view === 'train' ? (
-          <TrainView />
-        ) : view === 'viewer' ? (
-          <ViewerView />
-        ) : view === 'compare' ? (
-          <CompareView />
-        ) : (
-          <ResultsPage />
-        )}
+        <ErrorBoundary key={view} fallback={(message, retry) => crashed(view, message, retry)}>
+          {view === 'losses' ? (
+            <LossExplorer />
+          ) : view === 'data' ? (
+            <DatasetView />
+          ) : view === 'train' ? (
+            <TrainView />
+          ) : view === 'viewer' ? (
+            <ViewerView />
+          ) : view === 'compare' ? (
+            <CompareView />
+          ) : (
+            <ResultsPage />
+          )}
+        </ErrorBoundary>
       </main>
     </div>
   );
