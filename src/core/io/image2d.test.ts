@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { encode as encodeBmpLib } from 'fast-bmp';
 import { encode as encodePngLib } from 'fast-png';
 import { encode as encodeJpegLib } from 'jpeg-js';
+import { zlibSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, detectImageFormat, isGreyPalette, LUMA_WEIGHTS, toGrey } from './image2d';
 import {
@@ -751,3 +752,87 @@ if (!HAVE_KVASIR) {
     it.skip(`skipped: ${DATA} is absent`, () => {});
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Budgets and bombs: a header's claim is checked before anything is allocated for it, and every
+// decompressor stops where the picture ends.
+// ---------------------------------------------------------------------------------------------
+
+const FIXTURES = fileURLToPath(new URL('./__fixtures__/tiff/', import.meta.url));
+
+/** Rewrites one-value SHORT/LONG tags of the first IFD of a little-endian TIFF. */
+function patchTiffTags(tiff: Uint8Array, values: Record<number, number>): Uint8Array {
+  const out = tiff.slice();
+  const dv = new DataView(out.buffer);
+  const ifd = dv.getUint32(4, true);
+  for (let i = 0; i < dv.getUint16(ifd, true); i++) {
+    const e = ifd + 2 + 12 * i;
+    const v = values[dv.getUint16(e, true)];
+    if (v === undefined) continue;
+    if (dv.getUint16(e + 2, true) === 3) dv.setUint16(e + 8, v, true);
+    else dv.setUint32(e + 8, v, true);
+  }
+  return out;
+}
+
+describe('TIFF compressed by libtiff (LZW, predictor, Deflate, tiles): __fixtures__/tiff/make_tiffs.sh', () => {
+  const grey8 = grid(61, 37, (x, y) => (7 * x + 13 * y + ((x * y) % 5)) % 256);
+  const grey16 = grid(61, 37, (x, y) => (1000 * x + 37 * y + 7 * ((x * y) % 11)) % 65536);
+  const rgb8 = pixels(29, 17, (x, y) => [(3 * x + y) % 256, (5 * y + 2 * x) % 256, (x * y) % 256]);
+  const cases: [string, number[], number, number, number][] = [];
+  for (const v of ['lzw', 'lzw-predictor', 'deflate-predictor']) {
+    cases.push([`grey8-${v}.tif`, grey8, 61, 37, 1], [`grey16-${v}.tif`, grey16, 61, 37, 1], [`rgb8-${v}.tif`, rgb8, 29, 17, 3]);
+  }
+  cases.push(['grey8-lzw-tiles.tif', grey8, 61, 37, 1], ['grey16-lzw-tiles.tif', grey16, 61, 37, 1]);
+  for (const [file, expected, w, h, c] of cases) {
+    it(file, () => {
+      const v = decodeImage(new Uint8Array(readFileSync(join(FIXTURES, file))), file);
+      expectPicture(v, w, h, c, 'tiff');
+      expect(Array.from(v.data)).toEqual(expected);
+    });
+  }
+  it('a strip whose LZW data goes on past the rows it holds is refused, not decoded without end', () => {
+    const f = new Uint8Array(readFileSync(join(FIXTURES, 'grey8-lzw.tif')));
+    // Claim 2 rows per strip: each 8-row strip now yields more than its 2 rows.
+    expect(decodeError(patchTiffTags(f, { 278: 2, 257: 10 }), 'rows.tif').message).toMatch(/strip 1 of 5 decompresses to more than the 122 bytes it can hold/);
+  });
+});
+
+/** A PNG with the given header and IDAT payload (a zlib stream). */
+function rawPng(width: number, height: number, depth: number, colorType: number, idat: Uint8Array): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const dv = new DataView(ihdr.buffer);
+  dv.setUint32(0, width);
+  dv.setUint32(4, height);
+  ihdr.set([depth, colorType, 0, 0, 0], 8);
+  return concat([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND')]);
+}
+
+describe('bombs: claims checked before allocation', () => {
+  it('a 10000 × 10000 float64 TIFF is refused by its header (763 MiB decoded) before its strips are read', () => {
+    const small = encodeTiff([{ width: 1, height: 1, bitsPerSample: 32, samplesPerPixel: 1, photometric: 1, sampleFormat: 3, samples: [1.5] }]);
+    const huge = patchTiffTags(small, { 256: 10000, 257: 10000, 258: 64, 278: 10000 });
+    expect(decodeError(huge, 'big.tif').message).toMatch(/10000 × 10000 pixels of 1 × 64-bit samples \(762\.9 MiB decoded\), more than the 512\.0 MiB/);
+  });
+  it('a tiny JPEG claiming 10000 × 10000 pixels is refused before decoding: its data cannot hold the picture', () => {
+    const j = encodeDcJpeg({ width: 16, height: 16, components: 1, blockValue: () => 128 }).slice();
+    // SOF0: FF C0, length, precision, height, width.
+    let sof = 2;
+    while (!(j[sof] === 0xff && j[sof + 1] === 0xc0)) sof++;
+    new DataView(j.buffer).setUint16(sof + 5, 10000);
+    new DataView(j.buffer).setUint16(sof + 7, 10000);
+    expect(j.length).toBeLessThan(400);
+    expect(decodeError(j, 'bomb.jpg').message).toMatch(/bytes of compressed picture data cannot hold a 10000 × 10000 picture \(at least 195313 bytes/);
+  });
+  it('a PNG whose IDAT inflates to far more than its rows is refused; one too short to be the picture is too', () => {
+    const rows = 64 * (1 + 64);
+    const bomb = rawPng(64, 64, 8, 0, zlibSync(new Uint8Array(8 * 1024 * 1024)));
+    expect(decodeError(bomb, 'bomb.png').message).toMatch(new RegExp(`inflates to more than the ${rows} bytes a 64 × 64 picture needs`));
+    const tiny = rawPng(9000, 9000, 8, 0, zlibSync(new Uint8Array(1000)));
+    expect(decodeError(tiny, 'tiny.png').message).toMatch(/bytes of compressed image data cannot hold a 9000 × 9000 picture/);
+  });
+  it('a 16-bit RGBA PNG of 100 megapixels is refused by its byte size, not its pixel count', () => {
+    const p = rawPng(10000, 10000, 16, 6, zlibSync(new Uint8Array(10)));
+    expect(decodeError(p, 'rgba16.png').message).toMatch(/4 × 16-bit samples \(762\.9 MiB decoded\), more than the 512\.0 MiB/);
+  });
+});

@@ -35,9 +35,12 @@
  * half-empty picture.
  */
 import { decode as decodePngLib, type DecodedPng } from 'fast-png';
-import { decompressFrame, parseGIF, type ParsedFrameWithoutPatch } from 'gifuct-js';
 import { decode as decodeJpegLib } from 'jpeg-js';
 import { decode as decodeTiffLib, type TiffIfd } from 'tiff';
+import { formatBytes, MAX_PICTURE_BYTES } from './budget';
+import { decodeGifFirstFrame, GifError, type GifFirstFrame } from './gif';
+import { inflateBounded, InflateLimitError, MAX_DEFLATE_RATIO } from './inflate';
+import { decodeLzw, LzwError, TIFF_LZW } from './lzw';
 import { IDENTITY_AFFINE, InputFileError, voxelCount, type SourceFormat, type Volume, type VoxelArray } from './volume';
 
 export type ImageFormat = Extract<SourceFormat, 'png' | 'jpeg' | 'gif' | 'bmp' | 'tiff'>;
@@ -212,13 +215,31 @@ function extensionOf(name: string): string | undefined {
   return base.slice(dot + 1).toLowerCase();
 }
 
-function checkSize(width: number, height: number, what: string, maxPixels = MAX_IMAGE_PIXELS): void {
+/**
+ * Checks a picture size from a header before anything is allocated for it: positive integers,
+ * at most `maxPixels`, and width × height × channels × bytes per sample within the budget.
+ */
+function checkSize(
+  width: number,
+  height: number,
+  what: string,
+  opts: { maxPixels?: number; channels?: number; bytesPerSample?: number; maxBytes?: number } = {},
+): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new Problem(`damaged ${what} file: the header gives a picture size of ${width} × ${height} pixels`);
   }
+  const maxPixels = opts.maxPixels ?? MAX_IMAGE_PIXELS;
   if (width * height > maxPixels) {
     throw new Problem(
       `the ${what} picture is ${width} × ${height} pixels, more than the ${maxPixels / 1e6}-megapixel limit for decoding ${what} here`,
+    );
+  }
+  const bytes = width * height * (opts.channels ?? 1) * (opts.bytesPerSample ?? 1);
+  const maxBytes = opts.maxBytes ?? MAX_PICTURE_BYTES;
+  if (bytes > maxBytes) {
+    throw new Problem(
+      `the ${what} picture is ${width} × ${height} pixels of ${opts.channels ?? 1} × ${8 * (opts.bytesPerSample ?? 1)}-bit samples ` +
+        `(${formatBytes(bytes)} decoded), more than the ${formatBytes(maxBytes)} one picture may take here`,
     );
   }
 }
@@ -359,6 +380,8 @@ interface PngLayout {
   colorType: number;
   interlace: number;
   animationFrames?: number;
+  /** The zlib stream of the image, split over its IDAT chunks. */
+  idat: Uint8Array[];
 }
 
 const PNG_COLOR_TYPES: Record<number, string> = { 0: 'grey', 2: 'RGB', 3: 'palette', 4: 'grey + alpha', 6: 'RGBA' };
@@ -371,7 +394,7 @@ function walkPng(b: Uint8Array): PngLayout {
   }
   let pos = 8;
   let layout: PngLayout | undefined;
-  let idat = false;
+  const idat: Uint8Array[] = [];
   let iend = false;
   let animationFrames: number | undefined;
   while (pos < b.length) {
@@ -394,8 +417,9 @@ function walkPng(b: Uint8Array): PngLayout {
         depth: b[pos + 16] ?? 0,
         colorType: b[pos + 17] ?? 0,
         interlace: b[pos + 20] ?? 0,
+        idat,
       };
-    } else if (type === 'IDAT') idat = true;
+    } else if (type === 'IDAT') idat.push(b.subarray(pos + 8, pos + 8 + len));
     else if (type === 'acTL' && len >= 4) animationFrames = u32be(b, pos + 8);
     else if (type === 'IEND') {
       iend = true;
@@ -404,12 +428,27 @@ function walkPng(b: Uint8Array): PngLayout {
     pos = end;
   }
   if (!layout) throw new Problem('truncated PNG: the file ends before the IHDR header');
-  if (!idat) {
+  if (idat.length === 0) {
     throw new Problem(iend ? 'damaged PNG: it has no image data (IDAT chunk)' : 'truncated PNG: the file ends before the image data (IDAT)');
   }
   if (!iend) throw new Problem(`truncated PNG: the file ends after ${b.length} bytes without the IEND chunk that closes every PNG`);
   if (animationFrames !== undefined) layout.animationFrames = animationFrames;
   return layout;
+}
+
+/** Samples per pixel of each PNG colour type (palette: one index). */
+const PNG_SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * Bytes the image's zlib stream inflates to (ISO/IEC 15948 §7.2, §8.2): a filter byte and the
+ * packed samples of each row, for the whole picture or for each of the seven Adam7 passes.
+ */
+export function pngRawBytes(width: number, height: number, bitsPerPixel: number, interlaced: boolean): number {
+  const rows = (w: number, h: number) => (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bitsPerPixel) / 8)) : 0);
+  if (!interlaced) return rows(width, height);
+  // Adam7: [x0, y0, dx, dy] of each pass.
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+  return passes.reduce((n, [x0, y0, dx, dy]) => n + rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)), 0);
 }
 
 function decodePng(b: Uint8Array): Decoded {
@@ -421,6 +460,30 @@ function decodePng(b: Uint8Array): Decoded {
     throw new Problem(
       `interlaced (Adam7) PNG with ${depth}-bit samples is not supported: save it without interlacing or with 8-bit samples`,
     );
+  }
+  const samples = PNG_SAMPLES[colorType] as number;
+  // Palette pictures keep their indices and up to four colour channels.
+  checkSize(width, height, 'PNG', colorType === 3 ? { channels: 5 } : { channels: samples, bytesPerSample: depth === 16 ? 2 : 1 });
+  // The image data must inflate to exactly the rows the header describes: checked with a bounded
+  // inflate before the decoder (which would inflate without limit) sees it.
+  const needed = pngRawBytes(width, height, samples * depth, layout.interlace === 1);
+  const compressed = layout.idat.reduce((n, c) => n + c.length, 0);
+  if (compressed * MAX_DEFLATE_RATIO < needed) {
+    throw new Problem(
+      `damaged PNG: its ${compressed} bytes of compressed image data cannot hold a ${width} × ${height} picture (${needed} bytes inflated; truncated or crafted)`,
+    );
+  }
+  let inflated: number;
+  try {
+    inflated = inflateBounded(layout.idat, 'zlib', { limit: needed });
+  } catch (e) {
+    if (e instanceof InflateLimitError) {
+      throw new Problem(`damaged PNG: the compressed image data inflates to more than the ${needed} bytes a ${width} × ${height} picture needs (corrupt or crafted)`);
+    }
+    throw new Problem(`damaged PNG file: ${plainReason(e)}`);
+  }
+  if (inflated < needed) {
+    throw new Problem(`damaged PNG: the compressed image data inflates to ${inflated} bytes, ${needed} needed for a ${width} × ${height} picture (truncated or corrupt)`);
   }
   let png: DecodedPng;
   try {
@@ -470,6 +533,8 @@ interface JpegLayout {
   sof: number;
   adobeTransform?: number;
   exifOrientation?: number;
+  /** Bytes of entropy-coded data over all scans. */
+  scanBytes: number;
 }
 
 const JPEG_UNSUPPORTED_SOF: Record<number, string> = {
@@ -496,6 +561,7 @@ function walkJpeg(b: Uint8Array): JpegLayout {
   let adobeTransform: number | undefined;
   let exifOrientation: number | undefined;
   let scans = 0;
+  let scanBytes = 0;
   for (;;) {
     // Skip anything up to the next marker (decoders tolerate stray bytes between segments).
     while (pos < n && b[pos] !== 0xff) pos++;
@@ -523,7 +589,7 @@ function walkJpeg(b: Uint8Array): JpegLayout {
       const components = b[seg + 5] ?? 0;
       const ids: number[] = [];
       for (let c = 0; c < components; c++) ids.push(b[seg + 6 + 3 * c] ?? 0);
-      layout = { sof: marker, precision: b[seg] ?? 0, height: u16be(b, seg + 1), width: u16be(b, seg + 3), components, componentIds: ids };
+      layout = { sof: marker, precision: b[seg] ?? 0, height: u16be(b, seg + 1), width: u16be(b, seg + 3), components, componentIds: ids, scanBytes: 0 };
     } else if (marker === 0xee && len >= 14 && ascii(b, seg, 5) === 'Adobe') {
       adobeTransform = b[seg + 11];
     } else if (marker === 0xe1 && exifOrientation === undefined && ascii(b, seg, 4) === 'Exif') {
@@ -532,6 +598,7 @@ function walkJpeg(b: Uint8Array): JpegLayout {
     pos = end;
     if (marker === 0xda) {
       scans++;
+      const scanStart = pos;
       // Entropy-coded data runs to the next marker other than stuffed FF00 and restart markers.
       for (;;) {
         if (pos + 1 >= n) {
@@ -543,9 +610,11 @@ function walkJpeg(b: Uint8Array): JpegLayout {
         }
         pos++;
       }
+      scanBytes += pos - scanStart;
     }
   }
   if (!layout) throw new Problem('damaged JPEG: it has no frame header (SOF marker)');
+  layout.scanBytes = scanBytes;
   if (scans === 0) throw new Problem('damaged JPEG: it has no picture data (SOS marker)');
   if (adobeTransform !== undefined) layout.adobeTransform = adobeTransform;
   if (exifOrientation !== undefined) layout.exifOrientation = exifOrientation;
@@ -585,7 +654,16 @@ function decodeJpeg(b: Uint8Array): Decoded {
   const { width, height, components } = layout;
   if (layout.precision !== 8) throw new Problem(`${layout.precision}-bit JPEG is not supported: only 8-bit JPEGs can be read`);
   if (height === 0) throw new Problem('JPEG whose height is given after the picture data (DNL marker) is not supported');
-  checkSize(width, height, 'JPEG');
+  checkSize(width, height, 'JPEG', { channels: components === 1 ? 1 : 3 });
+  // Every 8 × 8 block of the first component is coded with at least one bit (its DC difference,
+  // ITU-T T.81 F.1.2.1), so the scans hold at least blocks / 8 bytes: fewer is a truncated or
+  // crafted file, refused before the decoder allocates the picture its header claims.
+  const minBytes = Math.ceil((Math.ceil(width / 8) * Math.ceil(height / 8)) / 8);
+  if (layout.scanBytes < minBytes) {
+    throw new Problem(
+      `damaged JPEG: its ${layout.scanBytes} bytes of compressed picture data cannot hold a ${width} × ${height} picture (at least ${minBytes} bytes; truncated or crafted)`,
+    );
+  }
   if (components === 4) throw new Problem('CMYK JPEG is not supported: save it as an RGB or greyscale JPEG, or as PNG');
   if (components !== 1 && components !== 3) throw new Problem(`JPEG with ${components} colour components is not supported`);
   // JFIF rule: three components are YCbCr unless an Adobe marker says transform 0 or the
@@ -600,6 +678,9 @@ function decodeJpeg(b: Uint8Array): Decoded {
       colorTransform: storedRgb ? false : undefined,
       tolerantDecoding: true,
       maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+      // The picture was checked against MAX_PICTURE_BYTES above; the decoder also needs its
+      // component planes beside the output.
+      maxMemoryUsageInMB: Math.ceil((3 * MAX_PICTURE_BYTES) / 2 ** 20),
     });
   } catch (e) {
     throw new Problem(`damaged JPEG file: ${plainReason(e)}`);
@@ -625,117 +706,37 @@ function decodeJpeg(b: Uint8Array): Decoded {
 // GIF
 // ---------------------------------------------------------------------------------------------
 
-interface GifLayout {
-  width: number;
-  height: number;
-  frames: number;
-  /** The file ended (or junk began) after `frames` complete frames, before the trailer byte 3B. */
-  endsEarly: boolean;
-}
-
-/** Walks the block structure; throws when the first frame's data is cut off. */
-function walkGif(b: Uint8Array): GifLayout {
-  const n = b.length;
-  if (n < 13) throw new Problem('truncated GIF: the file ends inside the screen descriptor');
-  const width = u16le(b, 6);
-  const height = u16le(b, 8);
-  const flags = b[10] ?? 0;
-  let pos = 13;
-  if (flags & 0x80) pos += 3 * (1 << ((flags & 7) + 1));
-  if (pos > n) throw new Problem('truncated GIF: the file ends inside the global colour table');
-  // Returns false when the file ends before the block terminator.
-  const skipSubBlocks = (): boolean => {
-    for (;;) {
-      if (pos >= n) return false;
-      const size = b[pos++] ?? 0;
-      if (size === 0) return true;
-      pos += size;
-      if (pos > n) return false;
-    }
-  };
-  let frames = 0;
-  let endsEarly = false;
-  for (;;) {
-    if (pos >= n) {
-      endsEarly = true;
-      break;
-    }
-    const intro = b[pos];
-    if (intro === 0x3b) break; // trailer
-    if (intro === 0x21) {
-      pos += 2;
-      if (!skipSubBlocks()) {
-        if (frames === 0) throw new Problem('truncated GIF: the file ends inside an extension block, before the first frame');
-        endsEarly = true;
-        break;
-      }
-    } else if (intro === 0x2c) {
-      if (pos + 10 > n) {
-        if (frames === 0) throw new Problem('truncated GIF: the file ends inside the first frame header');
-        endsEarly = true;
-        break;
-      }
-      const lflags = b[pos + 9] ?? 0;
-      pos += 10;
-      if (lflags & 0x80) pos += 3 * (1 << ((lflags & 7) + 1));
-      const codeSize = b[pos];
-      if (frames === 0 && codeSize !== undefined && (codeSize < 1 || codeSize > 8)) {
-        throw new Problem(`damaged GIF: the first frame's LZW code size is ${codeSize} (1–8 allowed)`);
-      }
-      pos += 1;
-      if (pos > n || !skipSubBlocks()) {
-        if (frames === 0) throw new Problem('truncated GIF: the file ends inside the first frame’s picture data');
-        endsEarly = true;
-        break;
-      }
-      frames++;
-    } else {
-      if (frames === 0) throw new Problem(`damaged GIF: unexpected byte ${hex(intro ?? 0)} at offset ${pos}, before any frame`);
-      endsEarly = true;
-      break;
-    }
-  }
-  if (frames === 0) throw new Problem('damaged GIF: it holds no frame');
-  return { width, height, frames, endsEarly };
-}
-
 function decodeGif(b: Uint8Array): Decoded {
-  const layout = walkGif(b);
-  let frame: ParsedFrameWithoutPatch;
-  let width: number, height: number, background: number;
+  let frame: GifFirstFrame;
   try {
-    const parsed = parseGIF(b.slice().buffer);
-    const first = parsed.frames.find((f): f is Extract<typeof f, { image: unknown }> => 'image' in f);
-    if (!first) throw new Problem('damaged GIF: it holds no frame');
-    const { left, top, width: fw, height: fh } = first.image.descriptor;
-    // The picture is the logical screen, grown when a sloppy writer made the frame larger.
-    width = Math.max(layout.width, left + fw);
-    height = Math.max(layout.height, top + fh);
-    checkSize(width, height, 'GIF', MAX_GIF_PIXELS);
-    if (fw * fh === 0) throw new Problem(`damaged GIF: the first frame is ${fw} × ${fh} pixels`);
-    background = parsed.lsd.backgroundColorIndex;
-    frame = decompressFrame(first, parsed.lsd.gct.exists ? parsed.gct : [], false);
+    frame = decodeGifFirstFrame(b, MAX_GIF_PIXELS);
   } catch (e) {
-    if (e instanceof Problem) throw e;
-    throw new Problem(`damaged GIF file: ${plainReason(e)}`);
+    if (e instanceof GifError) throw new Problem(e.message);
+    throw e;
   }
-  const { left, top, width: fw, height: fh } = frame.dims;
+  const { left, top, width: fw, height: fh } = frame;
+  // The picture is the logical screen, grown when a sloppy writer made the frame larger.
+  const width = Math.max(frame.screenWidth, left + fw);
+  const height = Math.max(frame.screenHeight, top + fh);
+  checkSize(width, height, 'GIF', { maxPixels: MAX_GIF_PIXELS, channels: 5 });
+  const background = frame.background;
   const notes: string[] = [];
-  if (layout.frames > 1) notes.push(`${layout.frames} frames: using the first`);
-  if (layout.endsEarly) notes.push(`the file ends without the GIF trailer after ${layout.frames} complete frame(s)`);
+  if (frame.frames > 1) notes.push(`${frame.frames} frames: using the first`);
+  if (frame.endsEarly) notes.push(`the file ends without the GIF trailer after ${frame.frames} complete frame(s)`);
+  if (frame.decodedPixels < fw * fh) {
+    notes.push(`the first frame's picture data ends after ${frame.decodedPixels} of its ${fw * fh} pixels: the rest holds palette index 0`);
+  }
   const covers = left === 0 && top === 0 && fw === width && fh === height;
-  const indices = new Uint8Array(width * height);
+  let indices = frame.indices;
   if (!covers) {
+    indices = new Uint8Array(width * height);
     indices.fill(background);
     notes.push(
       `the first frame covers ${fw} × ${fh} pixels at (${left}, ${top}) of the ${width} × ${height} screen: the rest holds the background index ${background}`,
     );
+    for (let y = 0; y < fh; y++) indices.set(frame.indices.subarray(y * fw, (y + 1) * fw), (top + y) * width + left);
   }
-  const pixels = frame.pixels;
-  for (let y = 0; y < fh; y++) {
-    for (let x = 0; x < fw; x++) indices[(top + y) * width + left + x] = pixels[y * fw + x] ?? 0;
-  }
-  const table = frame.colorTable.length > 0 ? frame.colorTable : [];
+  const table = frame.colorTable;
   if (frame.transparentIndex !== undefined) {
     notes.push(`palette entry ${frame.transparentIndex} is marked transparent: kept as its colour, no alpha channel added`);
   }
@@ -790,7 +791,8 @@ function decodeBmp(b: Uint8Array): Decoded {
     compression = u32le(b, 30);
     colorsUsed = u32le(b, 46);
   }
-  checkSize(width, height, 'BMP');
+  // Palette pictures keep their indices and up to four colour channels; others up to RGBA.
+  checkSize(width, height, 'BMP', { channels: bpp <= 8 ? 5 : 4 });
   if (compression !== 0 && compression !== 3 && compression !== 6) {
     const what = BMP_COMPRESSION[compression] ?? `compression type ${compression}`;
     throw new Problem(`${what} BMP is not supported: save it as an uncompressed BMP or as PNG`);
@@ -983,6 +985,9 @@ function checkTiffPage(ifd: TiffIfd, fileSize: number): void {
     if (!ifd.get('ColorMap')) throw new Problem('damaged TIFF: a palette picture without a colour map');
   }
   if (spp > 1 && ifd.planarConfiguration === 2) throw new Problem('TIFF with separate colour planes (PlanarConfiguration 2) is not supported');
+  if (photometric === 0 && format !== 1) throw new Problem('WhiteIsZero TIFF with signed or floating-point samples is not supported');
+  // Palette pictures keep their indices and up to four colour channels.
+  checkSize(width, height, 'TIFF', photometric === 3 ? { channels: 5 } : { channels: spp, bytesPerSample: Math.max(1, bits / 8) });
   const orientation = ifd.orientation as number | undefined;
   if (orientation !== undefined && orientation !== 1) {
     throw new Problem(`TIFF orientation ${orientation} is not supported: only top-left (1), the usual one`);
@@ -1054,6 +1059,108 @@ function tiffPalette(ifd: TiffIfd): { palette: number[][]; sixteenBit: boolean }
   return { palette: raw.map((e) => [...e]), sixteenBit: true };
 }
 
+/**
+ * Decompresses one strip or tile into exactly `size` bytes (`room` is the most it may yield: a
+ * last strip is often written full height). Deflate through the bounded inflater, LZW through
+ * lzw.ts: neither can produce more than `room` bytes, whatever the data claims.
+ */
+function tiffPiece(src: Uint8Array, compression: number, size: number, room: number, what: string): Uint8Array {
+  if (compression === 1) return src;
+  const out = new Uint8Array(room);
+  let written: number;
+  if (compression === 5) {
+    if (src[0] === 0 && ((src[1] ?? 0) & 1) === 1) throw new Problem(`old-style (pre-TIFF 6.0) LZW compression in ${what} is not supported: save the TIFF again with LZW or Deflate`);
+    try {
+      const r = decodeLzw(src, out, TIFF_LZW);
+      if (r.overflow) throw new Problem(`damaged TIFF: ${what} decompresses to more than the ${room} bytes it can hold (corrupt or crafted)`);
+      written = r.written;
+    } catch (e) {
+      if (e instanceof LzwError) throw new Problem(`damaged TIFF: the LZW data of ${what} is corrupt (${e.message})`);
+      throw e;
+    }
+  } else {
+    try {
+      let at = 0;
+      written = inflateBounded(src, 'zlib', {
+        limit: room,
+        onData: (c) => {
+          out.set(c, at);
+          at += c.length;
+        },
+      });
+    } catch (e) {
+      if (e instanceof InflateLimitError) throw new Problem(`damaged TIFF: ${what} decompresses to more than the ${room} bytes it can hold (corrupt or crafted)`);
+      throw new Problem(`damaged TIFF: the Deflate data of ${what} is corrupt (${plainReason(e)})`);
+    }
+  }
+  if (written < size) throw new Problem(`damaged TIFF: ${what} decompresses to ${written} bytes, ${size} needed (truncated or corrupt)`);
+  return out;
+}
+
+/**
+ * The first page's samples as stored (x fastest, samples interleaved; 1-bit samples as 0/1 bytes),
+ * from its strips or tiles, after the horizontal-differencing predictor and in the host's byte
+ * order. The page was checked by checkTiffPage, and its size against the budget, before this runs.
+ */
+function tiffSamples(b: Uint8Array, ifd: TiffIfd, littleEndian: boolean): Uint8Array | Uint16Array | Float32Array | Float64Array {
+  const { width, height, compression } = ifd;
+  const spp = ifd.samplesPerPixel;
+  const bits = ifd.bitsPerSample;
+  const rowBytes = bits === 1 ? Math.ceil((width * spp) / 8) : (width * spp * bits) / 8;
+  const raster = new Uint8Array(rowBytes * height);
+  if (ifd.tiled) {
+    const tw = ifd.tileWidth ?? 0;
+    const th = ifd.tileHeight ?? 0;
+    const tileRowBytes = bits === 1 ? Math.ceil(tw / 8) : (tw * bits) / 8;
+    const offsets = asArray(ifd.get('TileOffsets')) ?? [];
+    const counts = asArray(ifd.get('TileByteCounts')) ?? [];
+    const across = Math.ceil(width / tw);
+    const down = Math.ceil(height / th);
+    for (let ty = 0; ty < down; ty++) {
+      for (let tx = 0; tx < across; tx++) {
+        const t = ty * across + tx;
+        const o = offsets[t] ?? 0;
+        const src = b.subarray(o, o + (counts[t] ?? 0));
+        const piece = tiffPiece(src, compression, th * tileRowBytes, th * tileRowBytes, `tile ${t + 1} of ${across * down}`);
+        const x0 = bits === 1 ? Math.floor((tx * tw) / 8) : (tx * tw * bits) / 8;
+        const n = Math.min(tileRowBytes, rowBytes - x0);
+        for (let r = 0; r < th && ty * th + r < height; r++) {
+          raster.set(piece.subarray(r * tileRowBytes, r * tileRowBytes + n), (ty * th + r) * rowBytes + x0);
+        }
+      }
+    }
+  } else {
+    const rowsPerStrip = Math.min(ifd.rowsPerStrip, height);
+    const strips = Math.ceil(height / rowsPerStrip);
+    const offsets = asArray(ifd.get('StripOffsets')) ?? [];
+    const counts = asArray(ifd.get('StripByteCounts')) ?? offsets.map(() => rowsPerStrip * rowBytes);
+    for (let s = 0; s < strips; s++) {
+      const rows = Math.min(rowsPerStrip, height - s * rowsPerStrip);
+      const o = offsets[s] ?? 0;
+      const src = b.subarray(o, o + (counts[s] ?? 0));
+      const piece = tiffPiece(src, compression, rows * rowBytes, rowsPerStrip * rowBytes, `strip ${s + 1} of ${strips}`);
+      raster.set(piece.subarray(0, rows * rowBytes), s * rowsPerStrip * rowBytes);
+    }
+  }
+  const hostLittle = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  if (bits > 8 && littleEndian !== hostLittle) {
+    const k = bits / 8;
+    for (let i = 0; i < raster.length; i += k) raster.subarray(i, i + k).reverse();
+  }
+  if (bits === 1) return unpackBits(raster, width * spp, height, 1, rowBytes);
+  const samples =
+    bits === 8 ? raster : bits === 16 ? new Uint16Array(raster.buffer) : bits === 32 ? new Float32Array(raster.buffer) : new Float64Array(raster.buffer);
+  if (ifd.predictor === 2) {
+    // Horizontal differencing (TIFF 6.0 section 14): each sample is stored as the difference to
+    // the same sample of the pixel on its left; integer samples wrap around.
+    for (let y = 0; y < height; y++) {
+      const row = y * width * spp;
+      for (let i = spp; i < width * spp; i++) samples[row + i] = ((samples[row + i] as number) + (samples[row + i - spp] as number)) & (bits === 8 ? 0xff : 0xffff);
+    }
+  }
+  return samples;
+}
+
 function decodeTiff(b: Uint8Array): Decoded {
   const chain = walkTiff(b);
   let ifd: TiffIfd | undefined;
@@ -1064,18 +1171,26 @@ function decodeTiff(b: Uint8Array): Decoded {
   }
   if (!ifd) throw new Problem('damaged TIFF: it has no image directory');
   checkTiffPage(ifd, b.length);
-  try {
-    [ifd] = decodeTiffLib(b, { pages: [0] });
-  } catch (e) {
-    throw new Problem(`damaged TIFF file: ${plainReason(e)}`);
-  }
-  if (!ifd) throw new Problem('damaged TIFF: it has no image directory');
+  const raw = tiffSamples(b, ifd, chain.littleEndian);
   const { width, height } = ifd;
   const spp = ifd.samplesPerPixel;
   const bits = ifd.bitsPerSample;
   const format = ifd.sampleFormat ?? 1;
   const photometric = ifd.type;
-  let data: VoxelArray = ifd.data;
+  if (photometric === 0) {
+    // WhiteIsZero: invert so that 0 is black (unsigned integers: max − v).
+    const max = 2 ** bits - 1;
+    for (let i = 0; i < raw.length; i++) raw[i] = max - (raw[i] as number);
+  }
+  if (ifd.alpha && ifd.associatedAlpha) {
+    // Premultiplied colours divided by their alpha (0 where alpha is 0).
+    const max = ifd.maxSampleValue;
+    for (let i = 0; i < raw.length; i += spp) {
+      const a = raw[i + spp - 1] as number;
+      for (let j = 0; j < spp - 1; j++) raw[i + j] = a === 0 ? 0 : Math.round(((raw[i + j] as number) * max) / a);
+    }
+  }
+  let data: VoxelArray = raw;
   if (data.length !== width * height * spp) throw new Problem('damaged TIFF: the decoded data does not match the picture size');
   const notes: string[] = [];
   if (chain.pages > 1) notes.push(`${chain.pages} pages: using the first`);
