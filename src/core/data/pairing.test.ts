@@ -453,6 +453,77 @@ describe('formats the studio does not read are named, with what to do', () => {
   });
 });
 
+describe('pair counts for naming patterns of real datasets (expected counts from the layouts as built)', () => {
+  it('numbered cases: case_1 … case_2000 → 2000 pairs', () => {
+    const p = pair(range(1, 2000).flatMap((n) => [`images/case_${n}.png`, `masks/case_${n}.png`]));
+    expect([p.pairs.length, p.unpaired.length]).toEqual([2000, 0]);
+  });
+  it('numbered cases: img_0001 … img_0100 → 100 pairs; 0001.png … 0612.png (CVC-ClinicDB) → 612 pairs', () => {
+    const img = pair(range(1, 100).flatMap((n) => [`images/img_${pad(n, 4)}.png`, `masks/img_${pad(n, 4)}.png`]));
+    expect([img.pairs.length, img.unpaired.length]).toEqual([100, 0]);
+    const cvc = pair(range(1, 612).flatMap((n) => [`CVC-ClinicDB/Original/${pad(n, 4)}.png`, `CVC-ClinicDB/Ground Truth/${pad(n, 4)}.png`]));
+    expect([cvc.pairs.length, cvc.unpaired.length]).toEqual([612, 0]);
+  });
+  it('mask words inside names: images/liver_seg_01 … _20 ↔ masks/ → 20 pairs; imagesTr/{nan_label, x_mask, y_seg} ↔ labelsTr → 3 pairs', () => {
+    const liver = pair(range(1, 20).flatMap((n) => [`images/liver_seg_${pad(n, 2)}.png`, `masks/liver_seg_${pad(n, 2)}.png`]));
+    expect([liver.pairs.length, liver.unpaired.length]).toEqual([20, 0]);
+    expect(liver.pairs[0]?.id).toBe('liver_seg_01');
+    const msd = pair(['nan_label', 'x_mask', 'y_seg'].flatMap((c) => [`Task/imagesTr/${c}.nii.gz`, `Task/labelsTr/${c}.nii.gz`]));
+    expect(msd.pairs.map((x) => x.id)).toEqual(['nan_label', 'x_mask', 'y_seg']);
+  });
+  it('nnU-Net channels: case_0000, case_0001, case_0002 in imagesTr + case in labelsTr, 5 cases → 5 pairs, 10 further channels', () => {
+    const cases = range(1, 5).map((n) => `case${n}`);
+    const p = pair([...cases.flatMap((c) => ['0000', '0001', '0002'].map((ch) => `imagesTr/${c}_${ch}.nii.gz`)), ...cases.map((c) => `labelsTr/${c}.nii.gz`)]);
+    expect([p.pairs.length, p.unpaired.length]).toEqual([5, 10]);
+    expect(p.unpaired.every((u) => /further input channel/.test(u.reason))).toBe(true);
+  });
+  it('BraTS 2020: 10 cases × (flair, t1, t1ce, t2, seg) + 2 CSV files → 10 pairs, 30 other modalities, 2 ignored', () => {
+    const root = 'MICCAI_BraTS2020_TrainingData';
+    const cases = range(1, 10).map((n) => `BraTS20_Training_${pad(n, 3)}`);
+    const p = pair([...cases.flatMap((c) => ['flair', 't1', 't1ce', 't2', 'seg'].map((m) => `${root}/${c}/${c}_${m}.nii.gz`)), `${root}/name_mapping.csv`, `${root}/survival_info.csv`]);
+    expect([p.pairs.length, p.unpaired.length, p.ignored.length]).toEqual([10, 30, 2]);
+    expect(p.pairs.every((x) => x.image.endsWith('_t1ce.nii.gz'))).toBe(true);
+  });
+  it('BraTS 2023: 10 cases × (t1c, t1n, t2f, t2w, seg) → 10 pairs, 30 other modalities', () => {
+    const cases = range(0, 9).map((n) => `BraTS-GLI-${pad(n, 5)}-000`);
+    const p = pair(cases.flatMap((c) => ['t1c', 't1n', 't2f', 't2w', 'seg'].map((m) => `ASNR-MICCAI-BraTS2023-GLI-Challenge-TrainingData/${c}/${c}-${m}.nii.gz`)));
+    expect([p.pairs.length, p.unpaired.length]).toEqual([10, 30]);
+    expect(p.pairs.every((x) => x.image.endsWith('-t1c.nii.gz'))).toBe(true);
+  });
+  it('DRIVE: 20 training + 20 test cases with manual, field of view, and a second observer for test → 40 pairs, 20 unpaired', () => {
+    const train = range(21, 40).flatMap((n) => [`DRIVE/training/images/${n}_training.tif`, `DRIVE/training/1st_manual/${n}_manual1.gif`, `DRIVE/training/mask/${n}_training_mask.gif`]);
+    const test = range(1, 20).flatMap((n) => [`DRIVE/test/images/${pad(n, 2)}_test.tif`, `DRIVE/test/1st_manual/${pad(n, 2)}_manual1.gif`, `DRIVE/test/2nd_manual/${pad(n, 2)}_manual2.gif`, `DRIVE/test/mask/${pad(n, 2)}_test_mask.gif`]);
+    const p = pair([...train, ...test]);
+    expect([p.pairs.length, p.unpaired.length, p.pairs.filter((x) => x.roi).length]).toEqual([40, 20, 40]);
+    expect(p.pairs.filter((x) => x.ownSplit === 'test')).toHaveLength(20);
+  });
+  it('ISIC 2018 task 1: 2594 images ↔ _segmentation masks, with LICENSE and ATTRIBUTION files → 2594 pairs, 4 ignored', () => {
+    const input = 'ISIC2018_Task1-2_Training_Input';
+    const truth = 'ISIC2018_Task1_Training_GroundTruth';
+    const ids = range(0, 2593).map((n) => `ISIC_${pad(n, 7)}`);
+    const p = pair([...ids.flatMap((id) => [`${input}/${id}.jpg`, `${truth}/${id}_segmentation.png`]), `${input}/LICENSE.txt`, `${input}/ATTRIBUTION.txt`, `${truth}/LICENSE.txt`, `${truth}/ATTRIBUTION.txt`]);
+    expect([p.pairs.length, p.unpaired.length, p.ignored.length]).toEqual([2594, 0, 4]);
+  });
+  it('Kvasir-SEG: 1000 images/ ↔ masks/ of the same names, with the bounding-box JSON → 1000 pairs, 1 ignored', () => {
+    const rand = mulberry32(7);
+    const letters = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    const ids = new Set<string>();
+    while (ids.size < 1000) ids.add(`cju${Array.from({ length: 22 }, () => letters[Math.floor(rand() * letters.length)]).join('')}`);
+    const p = pair([...[...ids].flatMap((id) => [`Kvasir-SEG/images/${id}.jpg`, `Kvasir-SEG/masks/${id}.jpg`]), 'Kvasir-SEG/kavsir_bboxes.json']);
+    expect([p.pairs.length, p.unpaired.length, p.ignored.length]).toEqual([1000, 0, 1]);
+  });
+  it('Carvana: 318 cars × 16 views in train/ ↔ train_masks/ (_mask.gif), 2 cars in test/ without masks, 2 CSV files → 5088 pairs, 32 unpaired, 2 ignored', () => {
+    const rand = mulberry32(11);
+    const cars = (count: number) => range(1, count).map(() => Array.from({ length: 12 }, () => Math.floor(rand() * 16).toString(16)).join(''));
+    const views = range(1, 16).map((v) => pad(v, 2));
+    const train = cars(318).flatMap((car) => views.flatMap((v) => [`train/${car}_${v}.jpg`, `train_masks/${car}_${v}_mask.gif`]));
+    const test = cars(2).flatMap((car) => views.map((v) => `test/${car}_${v}.jpg`));
+    const p = pair([...train, ...test, 'train_masks.csv', 'metadata.csv']);
+    expect([p.pairs.length, p.unpaired.length, p.ignored.length]).toEqual([5088, 32, 2]);
+    for (const x of p.pairs) expect(x.mask).toBe(x.image.replace('train/', 'train_masks/').replace('.jpg', '_mask.gif'));
+  });
+});
+
 describe('corrections by hand keep every file', () => {
   const drive = ['DRIVE/training/images/21_training.tif', 'DRIVE/training/1st_manual/21_manual1.gif', 'DRIVE/training/mask/21_training_mask.gif', 'other/x_annotation.gif'];
   it('a new mask for an image keeps its field of view and own split; the old mask is listed', () => {
