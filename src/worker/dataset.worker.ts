@@ -8,6 +8,7 @@ import { summarizeDataset } from '../core/data/summary';
 import { generateSynthetic, resolveOptions } from '../core/data/synthetic';
 import { valueCounts } from '../core/data/labels';
 import type { Case } from '../core/data/types';
+import { blobSource } from '../core/io/zip';
 import type { DatasetCommand, DatasetEvent, DatasetResult } from './datasetProtocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -51,7 +52,7 @@ scope.onmessage = async (ev: MessageEvent<DatasetCommand>) => {
         notes: [],
       };
     } else {
-      const files = cmd.files.map((f) => ({ path: f.path, read: async () => new Uint8Array(await f.file.arrayBuffer()) }));
+      const files = cmd.files.map((f) => ({ path: f.path, read: async () => new Uint8Array(await f.file.arrayBuffer()), source: blobSource(f.file) }));
       let last = 0;
       const loaded = await loadDataset(files, {
         ...(cmd.pairing ? { pairing: cmd.pairing } : {}),

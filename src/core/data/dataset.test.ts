@@ -3,7 +3,7 @@
  * pairing and the foreground percentages their generators counted; and bad input, where each
  * problem names its file and every other case still loads.
  */
-import { zipSync } from 'fflate';
+import { gzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { buildPng, encodeTiff } from '../io/testing/image-fixtures';
 import { encodeNifti } from '../io/testing/nifti-fixtures';
@@ -142,7 +142,7 @@ describe('bad input: a clear error per file, the rest still loads', () => {
     const f = cvcFixture();
     const loaded = await loadDataset([...inputs(f.files), { path: 'broken.zip', read: async () => zipSync({ 'a/b.png': new Uint8Array(10) }).slice(0, 25) }]);
     expect(loaded.issues.map((i) => i.file)).toEqual(['broken.zip']);
-    expect(loaded.issues[0]?.message).toMatch(/not a readable zip archive/);
+    expect(loaded.issues[0]?.message).toMatch(/not a zip archive, or a truncated one/);
     expectForeground(loaded, f);
   });
 
@@ -210,3 +210,81 @@ describe('one label mapping for masks of different kinds', () => {
     expect(Array.from(after.cases[0]?.labels ?? []).reduce((s, v) => s + v, 0)).toBe(32);
   });
 });
+
+describe('data safety: one file never costs more than its own case, and nothing is dropped unnamed', () => {
+  const nii = (values: ArrayLike<number>, datatype: number, dims = [values.length, 1, 1]) => encodeNifti({ dims, datatype, values, gzip: true });
+  /** n cases in images/ and masks/: a ramp image and a 0/1 mask with every 4th voxel set. */
+  const plain = (n: number, size = 64): FixtureFile[] =>
+    Array.from({ length: n }, (_, k) => [
+      { path: `images/c${k}.nii.gz`, bytes: nii(Float32Array.from({ length: size }, (_, i) => i + k), 16) },
+      { path: `masks/c${k}.nii.gz`, bytes: nii(Uint8Array.from({ length: size }, (_, i) => (i % 4 === 0 ? 1 : 0)), 2) },
+    ]).flat();
+
+  it('a mask with more distinct values than any label mask (a float soft mask) is refused by name; the others load', async () => {
+    // 70,000 distinct float values: counting stops at 65,536 instead of filling a Map (or a spread).
+    const soft = Float32Array.from({ length: 70_000 }, (_, i) => i / 70_000);
+    const files = [...plain(3), { path: 'images/soft.nii.gz', bytes: nii(new Float32Array(70_000), 16, [280, 250, 1]) }, { path: 'masks/soft.nii.gz', bytes: nii(soft, 16, [280, 250, 1]) }];
+    const loaded = await loadDataset(inputs(files));
+    expect(loaded.cases.map((c) => c.id)).toEqual(['c0', 'c1', 'c2']);
+    expect(loaded.issues).toEqual([
+      { file: 'masks/soft.nii.gz', severity: 'error', message: expect.stringMatching(/^not a label mask: more than 65,536 distinct values .* choose a threshold in the label mapping\)$/) },
+    ]);
+    // With the user's threshold the same mask loads: values ≥ 0.5 are class 1.
+    const mapped = await loadDataset(inputs(files), { mapping: { kind: 'threshold', threshold: 0.5 } });
+    const c = mapped.cases.find((x) => x.id === 'soft');
+    expect(c?.labels.reduce((a, b) => a + b, 0)).toBe(35_000);
+    expect(mapped.notes).toContainEqual({ file: 'masks/soft.nii.gz', note: 'more than 65536 distinct values: not listed in the table of label values' });
+  });
+
+  it('NaN and infinite image voxels are set to 0 with a warning that counts them; a mask holding them is refused', async () => {
+    const img = Float32Array.from({ length: 64 }, (_, i) => (i === 3 ? Number.NaN : i === 9 ? Infinity : i));
+    const badMask = Float32Array.from({ length: 64 }, (_, i) => (i === 5 ? Number.NaN : 0));
+    const files = [...plain(1), { path: 'images/n.nii.gz', bytes: nii(img, 16) }, { path: 'masks/n.nii.gz', bytes: nii(Uint8Array.from({ length: 64 }, (_, i) => i % 2), 2) }];
+    files.push({ path: 'images/m.nii.gz', bytes: nii(new Float32Array(64), 16) }, { path: 'masks/m.nii.gz', bytes: nii(badMask, 16) });
+    const loaded = await loadDataset(inputs(files));
+    const n = loaded.cases.find((c) => c.id === 'n');
+    expect(n?.image.data[3]).toBe(0);
+    expect(n?.image.data[9]).toBe(0);
+    expect(n?.image.data[10]).toBe(10);
+    expect(loaded.issues).toContainEqual({ file: 'images/n.nii.gz', severity: 'warning', message: '1 NaN and 1 infinite value(s) (3.1 % of the voxels) are set to 0 for training and display' });
+    expect(loaded.issues).toContainEqual({ file: 'masks/m.nii.gz', severity: 'error', message: 'not a label mask: it holds 1 NaN and 0 infinite values' });
+    expect(loaded.cases.map((c) => c.id).sort()).toEqual(['c0', 'n']);
+  });
+
+  it('the dataset memory budget: cases past it are listed as not loaded, each by name', async () => {
+    // Each case: 64 float32 voxels (256 bytes) + 64 label bytes = 320 bytes.
+    const loaded = await loadDataset(inputs(plain(5)), { maxDatasetBytes: 3 * 320 + 100 });
+    expect(loaded.cases.map((c) => c.id)).toEqual(['c0', 'c1', 'c2']);
+    expect(loaded.issues.map((i) => i.file)).toEqual(['images/c3.nii.gz', 'images/c4.nii.gz']);
+    expect(loaded.issues[0]?.message).toMatch(/^not loaded: with this case \(320 bytes\) the dataset would hold more than the 1\.0 KiB/);
+    expect(loaded.issues[1]?.message).toMatch(/^not loaded: the 1\.0 KiB the dataset may hold in memory are used by the cases up to c2/);
+  });
+
+  it('every pair is either a case or an issue, whatever goes wrong (bombs, truncation, junk) and the progress reaches the end', async () => {
+    const bomb = new Uint8Array(352 + 1024);
+    bomb.set(encodeNifti({ dims: [1, 1, 1], datatype: 2, values: [0] }).subarray(0, 352));
+    // 32000 × 32000 × 2 uint8 voxels: 1.9 GiB announced by a file of a few hundred bytes.
+    new DataView(bomb.buffer).setInt16(42, 32000, true);
+    new DataView(bomb.buffer).setInt16(44, 32000, true);
+    new DataView(bomb.buffer).setInt16(46, 2, true);
+    const files = [
+      ...plain(2),
+      { path: 'images/bomb.nii.gz', bytes: gzipSync(bomb) },
+      { path: 'masks/bomb.nii.gz', bytes: nii(new Uint8Array(64), 2) },
+      { path: 'images/cut.nii.gz', bytes: nii(new Float32Array(64), 16).slice(0, 40) },
+      { path: 'masks/cut.nii.gz', bytes: nii(new Uint8Array(64), 2) },
+      { path: 'images/junk.nii', bytes: new TextEncoder().encode('x'.repeat(400)) },
+      { path: 'masks/junk.nii', bytes: nii(new Uint8Array(64), 2) },
+    ];
+    const seen: number[] = [];
+    const loaded = await loadDataset(inputs(files), { onProgress: (done) => seen.push(done) });
+    const accounted = new Set([...loaded.cases.map((c) => c.id), ...loaded.issues.map((i) => i.file.replace(/^images\/|\.nii(\.gz)?$/g, ''))]);
+    expect([...accounted].sort()).toEqual(['bomb', 'c0', 'c1', 'cut', 'junk']);
+    const byFile = Object.fromEntries(loaded.issues.map((i) => [i.file, i.message]));
+    expect(byFile['images/bomb.nii.gz']).toMatch(/the header describes a 32000 × 32000 × 2 volume of uint8 voxels \(1\.9 GiB\), more than the 1\.0 GiB/);
+    expect(byFile['images/cut.nii.gz']).toMatch(/not a valid gzip stream/);
+    expect(byFile['images/junk.nii']).toBe('bad NIfTI header: sizeof_hdr is 2021161080 (expected 348 or 540 in either byte order) and no NIfTI magic: a damaged header, or not a NIfTI file');
+    expect(seen.at(-1)).toBe(5);
+  });
+});
+

@@ -2,20 +2,32 @@
  * Turning dropped files into a dataset: pair images with masks, decode each file, check that
  * each mask lies on its image's grid, map stored label values to classes, and summarise.
  * A bad file costs only its own case: it is reported with its name and the problem, and every
- * other case still loads.
+ * other case still loads. Nothing is dropped or changed silently: every case left out is an
+ * issue naming its files, and every change to the values (NaN/∞ voxels set to 0) is a warning.
+ *
+ * Memory: each file is read within the budget of core/io/budget.ts, and the dataset as a whole
+ * within `maxDatasetBytes` (default MAX_DATASET_BYTES): once the cases loaded so far fill it,
+ * the remaining cases are listed as not loaded, with the budget named, instead of exhausting the
+ * tab.
  */
+import { DEFAULT_BUDGET, formatBytes, type ReadBudget } from '../io/budget';
 import { readVolume } from '../io/read';
-import { InputFileError, voxelCount, type Volume } from '../io/volume';
-import { isZip, unzipArchive } from '../io/zip';
-import { applyMapping, maskChannel, mergeCounts, proposeMapping, valueCounts, type LabelMapping, type MappingProposal, type ValueCount } from './labels';
+import { countNonFinite, InputFileError, voxelCount, type Volume } from '../io/volume';
+import { bytesSource, isZip, openZip, type ByteSource } from '../io/zip';
+import { applyMapping, maskChannel, mergeCounts, proposeMapping, TooManyValuesError, valueCounts, type LabelMapping, type MappingProposal, type ValueCount } from './labels';
 import { pairFiles, type Pairing } from './pairing';
 import { summarizeDataset, type DatasetSummary } from './summary';
 import type { Case } from './types';
+
+/** Bytes the cases of one dataset may hold in memory (images, labels, fields of view). */
+export const MAX_DATASET_BYTES = 2 * 1024 ** 3;
 
 export interface InputFile {
   /** Path inside the dropped folder or archive, '/'-separated. */
   path: string;
   read: () => Promise<Uint8Array>;
+  /** Random access to the bytes (a File's slices), so that a large zip is never read whole. */
+  source?: ByteSource;
 }
 
 export interface LoadIssue {
@@ -42,7 +54,12 @@ export interface LoadOptions {
   pairing?: Pairing;
   /** The user's label mapping; by default one is proposed from the masks' values. */
   mapping?: LabelMapping;
+  /** Progress: cases done (fractions while a large file is read), cases in all, and what is being read. */
   onProgress?: (done: number, total: number, label: string) => void;
+  /** Limits of each file's read (core/io/budget.ts). */
+  budget?: ReadBudget;
+  /** Bytes the loaded cases may hold in all (default MAX_DATASET_BYTES). */
+  maxDatasetBytes?: number;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -52,8 +69,11 @@ function issueOf(file: string, e: unknown): LoadIssue {
   return { file, message: message(e), severity: 'error' };
 }
 
-/** Replaces zip archives by their contents (paths inside the archive), reporting unreadable ones. */
-export async function expandArchives(files: InputFile[], issues: LoadIssue[]): Promise<InputFile[]> {
+/**
+ * Replaces zip archives by their entries (paths inside the archive, read one at a time when
+ * needed), reporting unreadable archives and entries that cannot be read.
+ */
+export async function expandArchives(files: InputFile[], issues: LoadIssue[], budget: ReadBudget = DEFAULT_BUDGET): Promise<InputFile[]> {
   const out: InputFile[] = [];
   for (const f of files) {
     if (!f.path.toLowerCase().endsWith('.zip')) {
@@ -61,9 +81,12 @@ export async function expandArchives(files: InputFile[], issues: LoadIssue[]): P
       continue;
     }
     try {
-      const bytes = await f.read();
-      if (!isZip(bytes)) throw new InputFileError(f.path, 'named .zip but not a zip archive');
-      for (const e of unzipArchive(bytes, f.path)) out.push({ path: e.path, read: async () => e.read() });
+      const source = f.source ?? bytesSource(await f.read());
+      const head = await source.read(0, Math.min(4, source.size));
+      if (!isZip(head)) throw new InputFileError(f.path, 'named .zip but not a zip archive');
+      const listing = await openZip(source, f.path, budget);
+      for (const p of listing.problems) issues.push(issueOf(f.path, p));
+      for (const e of listing.entries) out.push({ path: e.path, read: () => e.read() });
     } catch (e) {
       issues.push(issueOf(f.path, e));
     }
@@ -79,19 +102,53 @@ function sameGrid(a: Volume, b: Volume): string | null {
     return `its size ${size(b)} differs from its image's ${size(a)} (${a.source.name})`;
   }
   if (a.nifti && b.nifti) {
-    const scale = Math.max(...a.spacing, 1);
+    const scale = Math.max(a.spacing[0], a.spacing[1], a.spacing[2], 1);
     const off = a.affine.reduce((m, v, i) => Math.max(m, Math.abs(v - (b.affine[i] ?? 0))), 0);
-    if (off > 1e-3 * scale + 1e-3) {
+    if (!(off <= 1e-3 * scale + 1e-3)) {
       return `its voxel grid (orientation, spacing or origin) differs from its image's (${a.source.name}) by up to ${off.toFixed(3)} mm`;
     }
   }
   return null;
 }
 
+/** Bytes a case holds in memory. */
+function caseBytes(c: { image: Volume; labels?: { byteLength: number }; roi?: { byteLength: number } | undefined }): number {
+  return c.image.data.byteLength + (c.image.paletteIndices?.byteLength ?? 0) + (c.labels?.byteLength ?? voxelCount(c.image)) + (c.roi?.byteLength ?? 0);
+}
+
+/**
+ * NaN and ±∞ image values cannot be normalised or trained on: they are set to 0 (in a copy when
+ * the array is shared), and the warning says how many.
+ */
+function finiteImage(v: Volume): { volume: Volume; warning: string | null } {
+  const { nan, inf } = countNonFinite(v.data);
+  if (nan + inf === 0) return { volume: v, warning: null };
+  const data = v.data.slice();
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i] as number)) data[i] = 0;
+  const what = [nan ? `${nan} NaN` : '', inf ? `${inf} infinite` : ''].filter(Boolean).join(' and ');
+  const pct = ((100 * (nan + inf)) / v.data.length).toPrecision(2);
+  return { volume: { ...v, data }, warning: `${what} value(s) (${pct} % of the voxels) are set to 0 for training and display` };
+}
+
+interface Decoded {
+  id: string;
+  image: Volume;
+  maskValues: ArrayLike<number>;
+  maskFile: string;
+  lossy: boolean;
+  colour: boolean;
+  /** null: too many distinct values to count (only with the user's mapping). */
+  counts: ValueCount[] | null;
+  roi?: Uint8Array;
+  ownSplit?: Case['ownSplit'];
+}
+
 export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): Promise<LoadedDataset> {
   const issues: LoadIssue[] = [];
   const notes: { file: string; note: string }[] = [];
-  const files = await expandArchives(input, issues);
+  const budget = opts.budget ?? DEFAULT_BUDGET;
+  const maxDatasetBytes = opts.maxDatasetBytes ?? MAX_DATASET_BYTES;
+  const files = await expandArchives(input, issues, budget);
   const byPath = new Map(files.map((f) => [f.path.replace(/\\/g, '/').replace(/^\/+/, ''), f]));
   const pairing = opts.pairing ?? pairFiles([...byPath.keys()]);
   if (files.length === 0 && issues.length === 0) issues.push({ file: '(drop)', message: 'no files: the folder or selection is empty', severity: 'error' });
@@ -103,77 +160,99 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
     });
   }
 
-  interface Decoded {
-    id: string;
-    image: Volume;
-    maskValues: ArrayLike<number>;
-    maskFile: string;
-    lossy: boolean;
-    colour: boolean;
-    counts: ValueCount[];
-    roi?: Uint8Array;
-    ownSplit?: Case['ownSplit'];
-  }
   const decoded: Decoded[] = [];
   /** Value counts of every decoded mask, refused ones included, so the user can map them. */
   const allCounts: ValueCount[][] = [];
-  const read = async (path: string): Promise<Volume> => {
-    const f = byPath.get(path);
-    if (!f) throw new InputFileError(path, 'the file is no longer available');
-    const v = readVolume(await f.read(), path);
-    for (const note of v.notes) notes.push({ file: path, note });
-    return v;
-  };
-
   const total = pairing.pairs.length;
+  let loadedBytes = 0;
+  let budgetFullAt: string | null = null;
+
   for (const [i, pair] of pairing.pairs.entries()) {
+    if (budgetFullAt !== null) {
+      issues.push({
+        file: pair.image,
+        message: `not loaded: the ${formatBytes(maxDatasetBytes)} the dataset may hold in memory are used by the cases up to ${budgetFullAt}; drop fewer cases (or smaller ones) to use this one`,
+        severity: 'error',
+      });
+      continue;
+    }
     opts.onProgress?.(i, total, pair.id);
-    let image: Volume;
-    let mask: Volume;
+    const read = async (path: string): Promise<Volume> => {
+      const f = byPath.get(path);
+      if (!f) throw new InputFileError(path, 'the file is no longer available');
+      const bytes = await f.read();
+      const name = path.split('/').pop() ?? path;
+      const v = readVolume(bytes, path, {
+        budget,
+        onProgress: (done, all) => opts.onProgress?.(i + Math.min(0.99, done / all), total, `${pair.id}: ${name} ${Math.round((100 * done) / all)} %`),
+      });
+      for (const note of v.notes) notes.push({ file: path, note });
+      return v;
+    };
+    // One guard for the whole case: whatever goes wrong costs this case only, and names its file.
+    let at = pair.image;
     try {
-      image = await read(pair.image);
-    } catch (e) {
-      issues.push(issueOf(pair.image, e));
-      continue;
-    }
-    try {
-      mask = await read(pair.mask);
-    } catch (e) {
-      issues.push(issueOf(pair.mask, e));
-      continue;
-    }
-    const gridProblem = sameGrid(image, mask);
-    if (gridProblem) {
-      issues.push({ file: pair.mask, message: gridProblem, severity: 'error' });
-      continue;
-    }
-    const lossy = mask.source.format === 'jpeg';
-    const values = maskChannel(mask, lossy);
-    const counts = valueCounts(values);
-    allCounts.push(counts);
-    const colour = values instanceof Uint32Array && mask.channels >= 3;
-    if (!opts.mapping) {
-      // With no mapping from the user, a mask must look like labels; the user's mapping (e.g. a
-      // threshold for anti-aliased masks) takes any mask.
-      try {
-        proposeMapping(counts, { lossy, colour });
-      } catch (e) {
-        issues.push({ file: pair.mask, message: message(e), severity: 'error' });
+      let image = await read(pair.image);
+      at = pair.mask;
+      const mask = await read(pair.mask);
+      const gridProblem = sameGrid(image, mask);
+      if (gridProblem) {
+        issues.push({ file: pair.mask, message: gridProblem, severity: 'error' });
         continue;
       }
-    }
-    let roi: Uint8Array | undefined;
-    if (pair.roi) {
-      try {
-        const r = await read(pair.roi);
-        const p = sameGrid(image, r);
-        if (p) throw new InputFileError(pair.roi, p);
-        roi = applyMapping(maskChannel(r), { kind: 'nonzero' });
-      } catch (e) {
-        issues.push({ ...issueOf(pair.roi, e), severity: 'warning', message: `${issueOf(pair.roi, e).message}; the case loads without its field of view` });
+      const fixed = finiteImage(image);
+      if (fixed.warning) issues.push({ file: pair.image, message: fixed.warning, severity: 'warning' });
+      image = fixed.volume;
+      const lossy = mask.source.format === 'jpeg';
+      const values = maskChannel(mask, lossy);
+      const bad = countNonFinite(values);
+      if (bad.nan + bad.inf > 0) {
+        issues.push({ file: pair.mask, message: `not a label mask: it holds ${bad.nan} NaN and ${bad.inf} infinite values`, severity: 'error' });
+        continue;
       }
+      let counts: ValueCount[] | null;
+      try {
+        counts = valueCounts(values);
+      } catch (e) {
+        if (!(e instanceof TooManyValuesError) || !opts.mapping) throw e;
+        // The user's mapping (a threshold) takes any mask; the table of values skips this one.
+        counts = null;
+        notes.push({ file: pair.mask, note: `more than ${e.limit} distinct values: not listed in the table of label values` });
+      }
+      if (counts) allCounts.push(counts);
+      const colour = values instanceof Uint32Array && mask.channels >= 3;
+      if (!opts.mapping && counts) {
+        // With no mapping from the user, a mask must look like labels; the user's mapping (e.g. a
+        // threshold for anti-aliased masks) takes any mask.
+        proposeMapping(counts, { lossy, colour });
+      }
+      let roi: Uint8Array | undefined;
+      if (pair.roi) {
+        at = pair.roi;
+        try {
+          const r = await read(pair.roi);
+          const p = sameGrid(image, r);
+          if (p) throw new InputFileError(pair.roi, p);
+          roi = applyMapping(maskChannel(r), { kind: 'nonzero' });
+        } catch (e) {
+          issues.push({ ...issueOf(pair.roi, e), severity: 'warning', message: `${issueOf(pair.roi, e).message}; the case loads without its field of view` });
+        }
+      }
+      const bytes = caseBytes({ image, roi });
+      if (loadedBytes + bytes > maxDatasetBytes) {
+        budgetFullAt = decoded.at(-1)?.id ?? '(none)';
+        issues.push({
+          file: pair.image,
+          message: `not loaded: with this case (${formatBytes(bytes)}) the dataset would hold more than the ${formatBytes(maxDatasetBytes)} it may hold in memory; drop fewer cases (or smaller ones) to use this one`,
+          severity: 'error',
+        });
+        continue;
+      }
+      loadedBytes += bytes;
+      decoded.push({ id: pair.id, image, maskValues: values, maskFile: pair.mask, lossy, colour, counts, ...(roi ? { roi } : {}), ...(pair.ownSplit ? { ownSplit: pair.ownSplit } : {}) });
+    } catch (e) {
+      issues.push(issueOf(at, e));
     }
-    decoded.push({ id: pair.id, image, maskValues: values, maskFile: pair.mask, lossy, colour, counts, ...(roi ? { roi } : {}), ...(pair.ownSplit ? { ownSplit: pair.ownSplit } : {}) });
   }
   opts.onProgress?.(total, total, 'done');
 
@@ -181,10 +260,10 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
   let mapping: MappingProposal;
   if (opts.mapping) {
     const m = opts.mapping;
-    const numClasses = m.kind === 'values' ? Math.max(1, ...Object.values(m.classes)) + 1 : 2;
+    const numClasses = m.kind === 'values' ? Object.values(m.classes).reduce((a, b) => Math.max(a, b), 1) + 1 : 2;
     mapping = { mapping: m, numClasses, classNames: Array.from({ length: numClasses - 1 }, (_, k) => `class ${k + 1}`) };
   } else {
-    mapping = datasetMapping(decoded);
+    mapping = datasetMapping(decoded.map((d) => ({ counts: d.counts ?? [], lossy: d.lossy, colour: d.colour })));
   }
   const names = await decathlonLabelNames(files, issues);
   if (names && mapping.mapping.kind === 'values') {

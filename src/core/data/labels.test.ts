@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IDENTITY_AFFINE, type Volume } from '../io/volume';
-import { applyMapping, classValues, maskChannel, mappingClasses, mergeCounts, proposeMapping, valueCounts } from './labels';
+import { applyMapping, classValues, maskChannel, mappingClasses, mergeCounts, proposeMapping, TooManyValuesError, valueCounts } from './labels';
 
 const vol = (data: Volume['data'], channels = 1, extra: Partial<Volume> = {}): Volume => ({
   data,
@@ -103,5 +103,16 @@ describe('class values', () => {
     expect(classValues({ kind: 'values', classes: { 1000: 1 } }, 2)).toBeNull();
     expect(classValues({ kind: 'nonzero' }, 2)).toBeNull();
     expect(classValues({ kind: 'threshold', threshold: 128 }, 2)).toBeNull();
+  });
+});
+
+describe('valueCounts: bounded', () => {
+  it('stops counting past maxDistinct distinct values with TooManyValuesError, whatever the array type', () => {
+    const floats = Float32Array.from({ length: 1000 }, (_, i) => i / 7);
+    expect(() => valueCounts(floats, undefined, 999)).toThrow(TooManyValuesError);
+    expect(valueCounts(floats, undefined, 1000)).toHaveLength(1000);
+    expect(() => valueCounts(Uint32Array.from({ length: 70_000 }, (_, i) => i))).toThrow(/more than 65,536 distinct values/);
+    // 8- and 16-bit masks are histograms: at most 65,536 values, never refused.
+    expect(valueCounts(Uint16Array.from({ length: 65_536 }, (_, i) => i))).toHaveLength(65_536);
   });
 });

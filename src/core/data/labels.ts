@@ -65,8 +65,28 @@ export function maskChannel(v: Volume, lossy = v.source.format === 'jpeg'): Voxe
   return out;
 }
 
-/** Distinct values with their counts, ascending; restricted to a region of interest when given. */
-export function valueCounts(data: ArrayLike<number>, roi?: ArrayLike<number>): ValueCount[] {
+/**
+ * Distinct values a mask may hold before it is taken for a picture or a soft (probability) mask
+ * rather than labels: counting stops there (a float mask can hold millions of distinct values).
+ */
+export const MAX_DISTINCT_VALUES = 65_536;
+
+/** A mask with more than MAX_DISTINCT_VALUES distinct values: not labels. */
+export class TooManyValuesError extends Error {
+  constructor(readonly limit: number) {
+    super(
+      `not a label mask: more than ${limit.toLocaleString('en-US')} distinct values (a picture, or a soft or probability mask); ` +
+        'a mask needs 0 for the background and one value per class (for a soft mask, choose a threshold in the label mapping)',
+    );
+    this.name = 'TooManyValuesError';
+  }
+}
+
+/**
+ * Distinct values with their counts, ascending; restricted to a region of interest when given.
+ * Throws TooManyValuesError past `maxDistinct` distinct values.
+ */
+export function valueCounts(data: ArrayLike<number>, roi?: ArrayLike<number>, maxDistinct = MAX_DISTINCT_VALUES): ValueCount[] {
   const counts = new Map<number, number>();
   // 8- and 16-bit integers: a histogram instead of a map (tens of millions of voxels per volume).
   const small = data instanceof Uint8Array || data instanceof Int8Array || data instanceof Uint16Array || data instanceof Int16Array;
@@ -86,7 +106,11 @@ export function valueCounts(data: ArrayLike<number>, roi?: ArrayLike<number>): V
   for (let i = 0; i < data.length; i++) {
     if (roi && !roi[i]) continue;
     const v = data[i] ?? 0;
-    counts.set(v, (counts.get(v) ?? 0) + 1);
+    const n = counts.get(v);
+    if (n === undefined) {
+      if (counts.size >= maxDistinct) throw new TooManyValuesError(maxDistinct);
+      counts.set(v, 1);
+    } else counts.set(v, n + 1);
   }
   return [...counts.entries()].map(([value, count]) => ({ value, count })).sort((a, b) => a.value - b.value);
 }
@@ -126,7 +150,7 @@ export function proposeMapping(counts: ValueCount[], opts: { lossy?: boolean; ma
   }
   // Label values are small integers (BraTS 1, 2, 4; KiTS 1, 2) or colours; three or more grey
   // levels reaching past 64 are the shades of an anti-aliased or soft mask.
-  const greyLevels = !opts.colour && nonzero.length >= 3 && Math.max(...nonzero) > 64;
+  const greyLevels = !opts.colour && nonzero.length >= 3 && nonzero.some((v) => v > 64);
   if (integral && !greyLevels && nonzero.every((v) => v > 0) && nonzero.length < MAX_LABEL_CLASSES) {
     const classes: Record<number, number> = {};
     nonzero.forEach((v, i) => (classes[v] = i + 1));
@@ -147,7 +171,7 @@ export function proposeMapping(counts: ValueCount[], opts: { lossy?: boolean; ma
 /** Number of classes (background included) a mapping produces. */
 export function mappingClasses(m: LabelMapping): number {
   if (m.kind !== 'values') return 2;
-  return Math.max(0, ...Object.values(m.classes)) + 1;
+  return Object.values(m.classes).reduce((a, b) => Math.max(a, b), 0) + 1;
 }
 
 /** Applies a mapping: a class index per voxel. */

@@ -836,3 +836,12 @@ describe('bombs: claims checked before allocation', () => {
     expect(decodeError(p, 'rgba16.png').message).toMatch(/4 × 16-bit samples \(762\.9 MiB decoded\), more than the 512\.0 MiB/);
   });
 });
+
+describe('fuzz reproducers', () => {
+  const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
+  it('a 41-byte GIF whose LZW codes are Clear, 6, 6, 6 (gifuct-js defined code 6 as its own prefix and looped) is refused at once', () => {
+    const gif = hex('474946383961' + '0400040081' + '0000' + '000000ffffff808080ff0000' + '2c000000000400040000' + '02' + '02b40d' + '00' + '3b');
+    expect(gif.length).toBe(41);
+    expect(decodeError(gif, 'loop.gif').message).toMatch(/damaged GIF: the first frame's picture data is corrupt \(LZW: the data starts with code 6, not a value\)/);
+  });
+});

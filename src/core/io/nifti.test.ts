@@ -657,7 +657,13 @@ describe('readNifti: bad input is an InputFileError naming the file and the prob
   it('bad magic, or not a NIfTI file at all', () => {
     expectFileError(() => readNifti(good({ magic: 'abc\0' }), name), name, 'not a NIfTI-1/2 file', 'abc');
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array<number>(400).fill(0)]);
-    expectFileError(() => readNifti(png, name), name, 'not a NIfTI-1/2 file', 'sizeof_hdr');
+    expectFileError(() => readNifti(png, 'scan.png'), 'scan.png', 'not a NIfTI-1/2 file', 'sizeof_hdr');
+    // Named .nii or .nii.gz, the same bytes are a bad NIfTI header.
+    expectFileError(() => readNifti(png, name), name, 'bad NIfTI header: sizeof_hdr is 1196314761', 'no NIfTI magic');
+    // A damaged sizeof_hdr beside an intact magic says which version the file claims to be.
+    const damaged = good();
+    new DataView(damaged.buffer).setInt32(0, 349, true);
+    expectFileError(() => readNifti(damaged, name), name, 'bad NIfTI-1 header: sizeof_hdr (bytes 0–3) is 349, expected 348; the magic "n+1"');
     expectFileError(() => readNifti(encodeNifti({ version: 2, dims: [2], datatype: 2, values: [1, 2], magic: 'n+1\0' }), name), name, 'not a NIfTI-1/2 file');
   });
 

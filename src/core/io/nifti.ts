@@ -227,7 +227,15 @@ function asciiAt(bytes: Uint8Array, off: number, n: number): string {
   return s;
 }
 
-function parseHeader(bytes: Uint8Array, fail: (problem: string) => never): Header {
+/** 1 or 2 when the NIfTI magic stands where that version keeps it ("n+1\\0" at 344, "n+2\\0" at 4; also "ni1"). */
+export function niftiMagicVersion(bytes: Uint8Array): 1 | 2 | null {
+  const at = (o: number, s: string) => bytes.length >= o + 4 && [...s].every((c, i) => bytes[o + i] === c.charCodeAt(0));
+  if (at(344, 'n+1\0') || at(344, 'ni1\0')) return 1;
+  if (at(4, 'n+2\0') || at(4, 'ni2\0')) return 2;
+  return null;
+}
+
+function parseHeader(bytes: Uint8Array, fail: (problem: string) => never, namedNifti = false): Header {
   if (bytes.length < 4) fail(`not a NIfTI-1/2 file: only ${bytes.length} bytes`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // sizeof_hdr (int32 at byte 0) is 348 (NIfTI-1) or 540 (NIfTI-2) in the file's byte order.
@@ -242,7 +250,13 @@ function parseHeader(bytes: Uint8Array, fail: (problem: string) => never): Heade
     }
   }
   if (version === undefined) {
-    fail(`not a NIfTI-1/2 file: sizeof_hdr is ${dv.getInt32(0, true)} (expected 348 or 540 in either byte order)`);
+    const claimed = niftiMagicVersion(bytes);
+    fail(
+      claimed
+        ? `bad NIfTI-${claimed} header: sizeof_hdr (bytes 0–3) is ${dv.getInt32(0, true)}, expected ${claimed === 1 ? 348 : 540}; the magic "n+${claimed}" says it is a NIfTI-${claimed} file, so its header is damaged`
+        : `${namedNifti ? 'bad NIfTI header: ' : 'not a NIfTI-1/2 file: '}sizeof_hdr is ${dv.getInt32(0, true)} (expected 348 or 540 in either byte order)` +
+            (namedNifti ? ' and no NIfTI magic: a damaged header, or not a NIfTI file' : ''),
+    );
   }
   const L = layoutOf(version);
   if (bytes.length < L.size) {
@@ -300,16 +314,25 @@ const HEADER_PREFIX = 540 + EXTENSION_FLAG_BYTES;
  * file is inflated only to be counted and checked (CRC-32, ISIZE). A stream that yields more than
  * its header and its trailer account for is stopped there.
  */
-function gunzipNifti(bytes: Uint8Array, fail: (problem: string) => never, budget: ReadBudget): { raw: Uint8Array; inflated: number } {
+function gunzipNifti(
+  bytes: Uint8Array,
+  fail: (problem: string) => never,
+  budget: ReadBudget,
+  onProgress?: (done: number, total: number) => void,
+): { raw: Uint8Array; inflated: number } {
   let prefix = new Uint8Array(0);
+  let started = false;
   let out: Uint8Array | null = null;
+  const pieces: Uint8Array[] = [];
+  let keep = 0;
   let at = 0;
   let limit = budget.maxInflatedBytes;
   let inflated: number;
   try {
     ({ size: inflated } = gunzipBounded(bytes, {
+      ...(onProgress ? { onProgress } : {}),
       onData: (chunk) => {
-        if (!out) {
+        if (!started) {
           const joined = new Uint8Array(prefix.length + chunk.length);
           joined.set(prefix);
           joined.set(chunk, prefix.length);
@@ -325,14 +348,24 @@ function gunzipNifti(bytes: Uint8Array, fail: (problem: string) => never, budget
                 (plan.volumes > 1 ? ` (a 4-D file of ${plan.volumes} volumes: extract the first, e.g. fslroi in.nii.gz out.nii.gz 0 1)` : ''),
             );
           }
-          out = new Uint8Array(plan.firstVolumeEnd);
+          keep = plan.firstVolumeEnd;
+          // The usual single-member file states its whole length in its trailer: then the header
+          // and first volume go into one exactly sized buffer. Otherwise (several members, or a
+          // trailer that does not cover the header's claim) the pieces are gathered as they come,
+          // so a short file claiming a large volume costs only what it holds.
+          if (gzipIsize(bytes) >= plan.fileBytes % 2 ** 32) out = new Uint8Array(keep);
           chunk = prefix;
           prefix = new Uint8Array(0);
+          started = true;
         }
         if (at + chunk.length > limit) {
           throw new InflateLimitError(limit, `the gzip stream holds more than the ${limit} bytes its header and size field account for (damaged or crafted)`);
         }
-        if (at < out.length) out.set(chunk.subarray(0, out.length - at), at);
+        if (at < keep) {
+          const piece = chunk.subarray(0, keep - at);
+          if (out) out.set(piece, at);
+          else pieces.push(piece.slice());
+        }
         at += chunk.length;
       },
     }));
@@ -340,11 +373,18 @@ function gunzipNifti(bytes: Uint8Array, fail: (problem: string) => never, budget
     if (e instanceof InputFileError) throw e;
     fail(`not a valid gzip stream: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!out) {
+  if (!started) {
     // Shorter than the largest header: parse what there is (a short NIfTI-1 file, or a header error).
     return { raw: prefix, inflated };
   }
-  return { raw: at < (out as Uint8Array).length ? (out as Uint8Array).subarray(0, at) : out, inflated };
+  if (out) return { raw: at < keep ? (out as Uint8Array).subarray(0, at) : out, inflated };
+  const raw = new Uint8Array(Math.min(at, keep));
+  let o = 0;
+  for (const p of pieces) {
+    raw.set(p, o);
+    o += p.length;
+  }
+  return { raw, inflated };
 }
 
 /** ISIZE of the last gzip member (the uncompressed length mod 2^32). */
@@ -739,6 +779,8 @@ function planVolume(h: Header, fail: (problem: string) => never, budget: ReadBud
 export interface ReadNiftiOptions {
   /** Limits of this read (default DEFAULT_BUDGET, see budget.ts). */
   budget?: ReadBudget;
+  /** Progress of inflating a .nii.gz: compressed bytes consumed and their total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -757,11 +799,11 @@ export function readNifti(bytes: Uint8Array, name: string, opts: ReadNiftiOption
     throw new InputFileError(name, problem);
   };
   const budget = opts.budget ?? DEFAULT_BUDGET;
-  const gz = isGzip(bytes) ? gunzipNifti(bytes, fail, budget) : null;
+  const gz = isGzip(bytes) ? gunzipNifti(bytes, fail, budget, opts.onProgress) : null;
   const raw = gz ? gz.raw : bytes;
   /** Bytes the file holds once inflated (a .nii.gz keeps only its first volume in `raw`). */
   const fileLength = gz ? gz.inflated : bytes.length;
-  const h = parseHeader(raw, fail);
+  const h = parseHeader(raw, fail, /\.nii(\.gz)?$/i.test(name));
   const plan = planVolume(h, fail, budget);
   const { dt, sourceDims, extra, offset, dataBytes, scaled, slope, inter } = plan;
   const notes = [...plan.notes];

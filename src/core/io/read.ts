@@ -1,6 +1,11 @@
-/** One entry point for every reader: the format is recognised from the bytes, not the name. */
-import { decodeImage } from './image2d';
-import { readNifti } from './nifti';
+/**
+ * One entry point for every reader. The format is recognised from the bytes; the name decides
+ * only when the bytes match no format, so that a damaged .nii is described as a bad NIfTI header
+ * rather than as "not a picture".
+ */
+import type { ReadBudget } from './budget';
+import { decodeImage, detectImageFormat } from './image2d';
+import { niftiMagicVersion, readNifti } from './nifti';
 import { InputFileError, type Volume } from './volume';
 
 /** True for gzip streams and for NIfTI-1/2 headers (sizeof_hdr 348 or 540, either byte order). */
@@ -13,7 +18,21 @@ export function looksLikeNifti(bytes: Uint8Array): boolean {
   return le === 348 || be === 348 || le === 540 || be === 540;
 }
 
-export function readVolume(bytes: Uint8Array, name: string): Volume {
+/** A name that says NIfTI (.nii, .nii.gz, and the header-only .hdr). */
+export function niftiName(name: string): boolean {
+  return /\.(nii|nii\.gz|hdr)$/i.test(name);
+}
+
+export interface ReadOptions {
+  budget?: ReadBudget;
+  /** Progress through a long read (a large .nii.gz), as compressed bytes consumed and total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function readVolume(bytes: Uint8Array, name: string, opts: ReadOptions = {}): Volume {
   if (bytes.length === 0) throw new InputFileError(name, 'the file is empty (0 bytes)');
-  return looksLikeNifti(bytes) ? readNifti(bytes, name) : decodeImage(bytes, name);
+  if (looksLikeNifti(bytes)) return readNifti(bytes, name, opts);
+  if (detectImageFormat(bytes)) return decodeImage(bytes, name);
+  if (niftiName(name) || niftiMagicVersion(bytes)) return readNifti(bytes, name, opts);
+  return decodeImage(bytes, name);
 }
