@@ -76,6 +76,9 @@ class Writer {
   }
 }
 
+/** The Zip64 end record's size field: its length after the first 12 bytes, with no extensible data (APPNOTE 4.3.14.1). */
+const ZIP64_RECORD_REST = 44;
+
 /** A zip archive written by hand, following APPNOTE 4.3. */
 function buildZip(specs: Spec[], opts: Build = {}): Uint8Array {
   const zip64 = opts.zip64 ?? false;
@@ -114,7 +117,7 @@ function buildZip(specs: Spec[], opts: Build = {}): Uint8Array {
   const disk = opts.disk ?? 0;
   if (zip64) {
     const recordAt = out.length - start;
-    out.push(le32(0x06064b50), le64(ZIP64_RECORD_REST), version64, version64, le32(disk), le32(disk));
+    out.push(le32(0x06064b50), le64(ZIP64_RECORD_REST), le16(45), le16(45), le32(disk), le32(disk));
     out.push(le64(entries), le64(entries), le64(central.length), le64(cdOffset));
     out.push(le32(0x07064b50), le32(disk), le64(recordAt), le32(disk + 1));
     out.push(le32(0x06054b50), le16(0xffff), le16(0xffff), le16(0xffff), le16(0xffff), le32(0xffffffff), le32(0xffffffff), le16(0));
@@ -124,9 +127,6 @@ function buildZip(specs: Spec[], opts: Build = {}): Uint8Array {
   }
   return out.bytes();
 }
-const version64 = le16(45);
-/** The Zip64 end record's size field: its length after the first 12 bytes, with no extensible data. */
-const ZIP64_RECORD_REST = 44;
 
 /** A source that records every range read from it. */
 function countingSource(bytes: Uint8Array): ByteSource & { reads: [number, number][] } {
@@ -405,6 +405,22 @@ describe('openZip: entries that cannot be read are named, and the others still l
       ['set.zip/far.raw', expect.stringMatching(/^its data \(97\.7 KiB from byte \d+\) would run past the end of the archive's entries \(byte \d+\): a truncated or damaged archive$/)],
       ['set.zip/short64.raw', 'a damaged archive: its Zip64 extra field is too short for the sizes and offset it should hold'],
     ]);
+  });
+  it('a file that can no longer be read (changed or removed since the drop) is an error naming the entry', async () => {
+    const zip = zipSync({ 'a.raw': ramp(30), 'b.raw': ramp(40) }, { level: 0 });
+    let gone = false;
+    const source: ByteSource = {
+      size: zip.length,
+      read: async (start, end) => {
+        if (gone) throw new Error('the file could not be read');
+        return zip.subarray(start, end);
+      },
+    };
+    const listing = await openZip(source, 'set.zip');
+    gone = true;
+    await expect(entry(listing, 'a.raw').read()).rejects.toThrow(new InputFileError('set.zip/a.raw', 'could not be read (the file could not be read)'));
+    const short: ByteSource = { size: zip.length, read: async (start, end) => zip.subarray(start, Math.min(end, start + 10)) };
+    await expect(openZip(short, 'set.zip')).rejects.toThrow(/^set\.zip: could not be read: \d+ bytes asked for at byte 0, 10 given/);
   });
 });
 
