@@ -10,7 +10,7 @@ import { gammaSweepRuns } from '../core/training/runs';
 import type { BackendName } from '../worker/backend';
 import { TrainingClient, type PredictionResult, type TrainingListener } from '../worker/trainingClient';
 import { EXPERIMENT_LIMITS, truncateText, validateExperimentFile } from '../core/training/experimentFile';
-import type { BrokenExperiment, ExperimentRequest, PredictRequest } from '../worker/trainingProtocol';
+import type { ExperimentRequest, PredictRequest } from '../worker/trainingProtocol';
 import { experimentFromJson, experimentToJson, modelFromFiles, modelToFiles } from '../core/io/modelFiles';
 import { datasetRegistry } from './datasetRegistry';
 import { download } from './download';
@@ -18,24 +18,6 @@ import { useStudio } from './store';
 import type { TrainingSettings, TrainingState } from './trainingSlice';
 
 const client = new TrainingClient();
-
-// Stored records that fail validation, as the worker lists them: read with
-// useSyncExternalStore(brokenExperiments.subscribe, brokenExperiments.get).
-let brokenList: readonly BrokenExperiment[] = [];
-const brokenListeners = new Set<() => void>();
-function setBrokenExperiments(list: readonly BrokenExperiment[]) {
-  brokenList = list;
-  for (const l of brokenListeners) l();
-}
-export const brokenExperiments = {
-  get: (): readonly BrokenExperiment[] => brokenList,
-  subscribe(listener: () => void): () => void {
-    brokenListeners.add(listener);
-    return () => {
-      brokenListeners.delete(listener);
-    };
-  },
-};
 
 function patch(p: Partial<TrainingState> | ((t: TrainingState) => Partial<TrainingState>)) {
   useStudio.setState((s) => ({ training: { ...s.training, ...(typeof p === 'function' ? p(s.training) : p) } }));
@@ -98,8 +80,7 @@ const onEvent: TrainingListener = (e) => {
       client.list();
       return;
     case 'experiments':
-      patch({ experiments: e.list });
-      setBrokenExperiments(e.broken);
+      patch({ experiments: e.list, brokenExperiments: e.broken });
       return;
     case 'experimentFile':
       download(`${e.file.record.id}.experiment.json`, new Blob([experimentToJson(e.file)], { type: 'application/json' }));

@@ -3,7 +3,7 @@ import type { StateCreator } from 'zustand';
 import { PAPER_COMPARISON, type LossId } from '../core/losses/registry';
 import type { ExperimentSnapshot } from '../core/training/experiment';
 import type { BackendInfo, BackendName } from '../worker/backend';
-import type { ExperimentRequest, ExperimentStatus, StoredExperiment } from '../worker/trainingProtocol';
+import type { BrokenExperiment, ExperimentRequest, ExperimentStatus, StoredExperiment } from '../worker/trainingProtocol';
 
 export interface TrainingSettings {
   losses: LossId[];
@@ -45,6 +45,8 @@ export interface TrainingState {
   settings: TrainingSettings;
   live: LiveExperiment | null;
   experiments: StoredExperiment[];
+  /** Stored records that fail validation (damaged, or written by an older studio): listed to be deleted. */
+  brokenExperiments: BrokenExperiment[];
   /** Id of the stored experiment shown instead of the live one. */
   viewing: string | null;
   /** Per-case results of a model loaded from files and run on the current dataset. */
@@ -81,6 +83,7 @@ export function initialTraining(): TrainingState {
     settings: { ...DEFAULT_SETTINGS, losses: [...DEFAULT_SETTINGS.losses] },
     live: null,
     experiments: [],
+    brokenExperiments: [],
     viewing: null,
     inference: null,
     error: null,

@@ -11,7 +11,8 @@ export function PairingReview() {
   const [mask, setMask] = useState('');
   if (!pairing) return null;
   const editable = origin === 'files';
-  const unpairedPaths = pairing.unpaired.map((u) => u.path);
+  // Files of formats the studio cannot read are listed, but cannot be paired by hand.
+  const unpairedPaths = pairing.unpaired.filter((u) => !u.unreadable).map((u) => u.path);
   return (
     <section className="panel" aria-labelledby="pairing-title">
       <h2 id="pairing-title">
@@ -53,8 +54,8 @@ export function PairingReview() {
         <>
           <h3>Not paired ({pairing.unpaired.length})</h3>
           <ul className="issues" aria-label="Unpaired files">
-            {pairing.unpaired.map((u) => (
-              <li key={u.path}>
+            {pairing.unpaired.map((u, k) => (
+              <li key={k}>
                 <code>{u.path}</code>: {u.reason}
               </li>
             ))}
@@ -98,8 +99,8 @@ export function PairingReview() {
         <details>
           <summary>{pairing.ignored.length} files ignored</summary>
           <ul className="issues">
-            {pairing.ignored.map((u) => (
-              <li key={u.path}>
+            {pairing.ignored.map((u, k) => (
+              <li key={k}>
                 <code>{u.path}</code>: {u.reason}
               </li>
             ))}

@@ -1,9 +1,9 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useState } from 'react';
 import { LOSS_IDS, LOSSES, PAPER_COMPARISON, fmt, type LossId } from '../../core/losses/registry';
 import type { ExperimentSnapshot } from '../../core/training/experiment';
 import { formatScore, meanOfFinite } from '../../core/metrics/summary';
 import { truncateText } from '../../core/training/experimentFile';
-import { brokenExperiments, trainingActions } from '../../state/trainingActions';
+import { trainingActions } from '../../state/trainingActions';
 import type { BrokenExperiment } from '../../worker/trainingProtocol';
 import { useStudio } from '../../state/store';
 import { BackendBadge } from './BackendBadge';
@@ -188,7 +188,7 @@ function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
 
 function StoredList() {
   const list = useStudio((s) => s.training.experiments);
-  const broken = useSyncExternalStore(brokenExperiments.subscribe, brokenExperiments.get);
+  const broken = useStudio((s) => s.training.brokenExperiments);
   const viewing = useStudio((s) => s.training.viewing);
   const liveRunning = useStudio((s) => s.training.live?.status === 'running');
   return (
@@ -283,7 +283,7 @@ function BrokenItem({ entry }: { entry: BrokenExperiment }) {
  */
 export function StoredExperimentsRescue() {
   const experiments = useStudio((s) => s.training.experiments);
-  const broken = useSyncExternalStore(brokenExperiments.subscribe, brokenExperiments.get);
+  const broken = useStudio((s) => s.training.brokenExperiments);
   const all = [...experiments.map((e) => String(e.id)), ...broken.map((b) => String(b.id))];
   if (all.length === 0) return null;
   return (
