@@ -286,5 +286,16 @@ describe('data safety: one file never costs more than its own case, and nothing 
     expect(byFile['images/junk.nii']).toBe('bad NIfTI header: sizeof_hdr is 2021161080 (expected 348 or 540 in either byte order) and no NIfTI magic: a damaged header, or not a NIfTI file');
     expect(seen.at(-1)).toBe(5);
   });
-});
 
+  it('the same path twice (in two archives) is used once, and the repeat is named', async () => {
+    const files = plain(2);
+    const zipA = zipSync(Object.fromEntries(files.map((f) => [f.path, f.bytes])));
+    const zipB = zipSync({ [files[0]!.path]: files[0]!.bytes });
+    const loaded = await loadDataset([
+      { path: 'a.zip', read: async () => zipA },
+      { path: 'b.zip', read: async () => zipB },
+    ]);
+    expect(loaded.cases.map((c) => c.id)).toEqual(['c0', 'c1']);
+    expect(loaded.issues).toEqual([{ file: 'images/c0.nii.gz', severity: 'warning', message: 'given more than once (e.g. in two archives): the first copy is used' }]);
+  });
+});

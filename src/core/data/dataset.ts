@@ -13,7 +13,7 @@
 import { DEFAULT_BUDGET, formatBytes, type ReadBudget } from '../io/budget';
 import { readVolume } from '../io/read';
 import { countNonFinite, InputFileError, voxelCount, type Volume } from '../io/volume';
-import { bytesSource, isZip, openZip, type ByteSource } from '../io/zip';
+import { bytesSource, openZip, type ByteSource } from '../io/zip';
 import { applyMapping, maskChannel, mergeCounts, proposeMapping, TooManyValuesError, valueCounts, type LabelMapping, type MappingProposal, type ValueCount } from './labels';
 import { pairFiles, type Pairing } from './pairing';
 import { summarizeDataset, type DatasetSummary } from './summary';
@@ -82,8 +82,6 @@ export async function expandArchives(files: InputFile[], issues: LoadIssue[], bu
     }
     try {
       const source = f.source ?? bytesSource(await f.read());
-      const head = await source.read(0, Math.min(4, source.size));
-      if (!isZip(head)) throw new InputFileError(f.path, 'named .zip but not a zip archive');
       const listing = await openZip(source, f.path, budget);
       for (const p of listing.problems) issues.push(issueOf(f.path, p));
       for (const e of listing.entries) out.push({ path: e.path, read: () => e.read() });
@@ -149,7 +147,13 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
   const budget = opts.budget ?? DEFAULT_BUDGET;
   const maxDatasetBytes = opts.maxDatasetBytes ?? MAX_DATASET_BYTES;
   const files = await expandArchives(input, issues, budget);
-  const byPath = new Map(files.map((f) => [f.path.replace(/\\/g, '/').replace(/^\/+/, ''), f]));
+  const byPath = new Map<string, InputFile>();
+  for (const f of files) {
+    const path = f.path.replace(/\\/g, '/').replace(/^\/+/, '');
+    // The same path twice (two archives, or one archive listing it twice): the first is used.
+    if (byPath.has(path)) issues.push({ file: path, message: 'given more than once (e.g. in two archives): the first copy is used', severity: 'warning' });
+    else byPath.set(path, f);
+  }
   const pairing = opts.pairing ?? pairFiles([...byPath.keys()]);
   if (files.length === 0 && issues.length === 0) issues.push({ file: '(drop)', message: 'no files: the folder or selection is empty', severity: 'error' });
   else if (pairing.pairs.length === 0) {

@@ -39,7 +39,7 @@ import { decode as decodeJpegLib } from 'jpeg-js';
 import { decode as decodeTiffLib, type TiffIfd } from 'tiff';
 import { formatBytes, MAX_PICTURE_BYTES } from './budget';
 import { decodeGifFirstFrame, GifError, type GifFirstFrame } from './gif';
-import { inflateBounded, InflateLimitError, MAX_DEFLATE_RATIO } from './inflate';
+import { inflateBounded, InflateLimitError, inflateToBuffer, MAX_DEFLATE_RATIO } from './inflate';
 import { decodeLzw, LzwError, TIFF_LZW } from './lzw';
 import { IDENTITY_AFFINE, InputFileError, voxelCount, type SourceFormat, type Volume, type VoxelArray } from './volume';
 
@@ -1066,10 +1066,11 @@ function tiffPalette(ifd: TiffIfd): { palette: number[][]; sixteenBit: boolean }
  */
 function tiffPiece(src: Uint8Array, compression: number, size: number, room: number, what: string): Uint8Array {
   if (compression === 1) return src;
-  const out = new Uint8Array(room);
+  let out: Uint8Array;
   let written: number;
   if (compression === 5) {
     if (src[0] === 0 && ((src[1] ?? 0) & 1) === 1) throw new Problem(`old-style (pre-TIFF 6.0) LZW compression in ${what} is not supported: save the TIFF again with LZW or Deflate`);
+    out = new Uint8Array(room);
     try {
       const r = decodeLzw(src, out, TIFF_LZW);
       if (r.overflow) throw new Problem(`damaged TIFF: ${what} decompresses to more than the ${room} bytes it can hold (corrupt or crafted)`);
@@ -1080,14 +1081,8 @@ function tiffPiece(src: Uint8Array, compression: number, size: number, room: num
     }
   } else {
     try {
-      let at = 0;
-      written = inflateBounded(src, 'zlib', {
-        limit: room,
-        onData: (c) => {
-          out.set(c, at);
-          at += c.length;
-        },
-      });
+      out = inflateToBuffer(src, 'zlib', room);
+      written = out.length;
     } catch (e) {
       if (e instanceof InflateLimitError) throw new Problem(`damaged TIFF: ${what} decompresses to more than the ${room} bytes it can hold (corrupt or crafted)`);
       throw new Problem(`damaged TIFF: the Deflate data of ${what} is corrupt (${plainReason(e)})`);

@@ -1,7 +1,7 @@
 import { deflateSync, gzipSync, zlibSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from './crc32';
-import { gunzipBounded, inflateBounded, inflateExact, InflateLimitError, INPUT_SLICE } from './inflate';
+import { gunzipBounded, inflateBounded, inflateExact, InflateLimitError, inflateToBuffer, INPUT_SLICE } from './inflate';
 
 const ramp = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + (i >> 8)) & 255);
 
@@ -30,6 +30,22 @@ describe('inflateBounded', () => {
     expect(() => inflateBounded(packed, 'raw', { limit: 1_000_000, onData: (c) => (seen += c.length) })).toThrow(InflateLimitError);
     // The sink saw at most the limit; the inflater stopped within one input slice of output.
     expect(seen).toBeLessThanOrEqual(1_000_000);
+  });
+  it('inflateToBuffer: small inputs in one call, large ones streamed; one byte past the capacity is refused either way', () => {
+    const small = ramp(5000);
+    const packedSmall = deflateSync(small);
+    expect(packedSmall.length).toBeLessThanOrEqual(INPUT_SLICE);
+    expect(inflateToBuffer(packedSmall, 'raw', 5000)).toEqual(small);
+    expect(inflateToBuffer(packedSmall, 'raw', 9000)).toEqual(small);
+    expect(() => inflateToBuffer(packedSmall, 'raw', 4999)).toThrow(InflateLimitError);
+    // A stored (level 0) block is copied: too small a buffer is the limit too, not a RangeError.
+    expect(() => inflateToBuffer(deflateSync(small, { level: 0 }), 'raw', 100)).toThrow(InflateLimitError);
+    const big = ramp(400_000);
+    const packedBig = deflateSync(big, { level: 0 });
+    expect(packedBig.length).toBeGreaterThan(INPUT_SLICE);
+    expect(inflateToBuffer(packedBig, 'raw', 400_000)).toEqual(big);
+    expect(() => inflateToBuffer(packedBig, 'raw', 399_999)).toThrow(InflateLimitError);
+    expect(inflateToBuffer(zlibSync(small), 'zlib', 5000)).toEqual(small);
   });
   it('inflateExact refuses a stream that ends short of the size expected', () => {
     expect(() => inflateExact(zlibSync(data), 'zlib', data.length + 1)).toThrow(/inflates to 300000 bytes, 300001 expected/);

@@ -13,7 +13,7 @@
  * gzip: every member's CRC-32 and ISIZE (RFC 1952 §2.3.1) are checked against what was inflated,
  * so a truncated or altered stream is refused rather than read as a shorter volume.
  */
-import { Gunzip, Inflate, Unzlib } from 'fflate';
+import { Gunzip, Inflate, inflateSync, Unzlib, unzlibSync } from 'fflate';
 import { crc32 } from './crc32';
 
 /** Compressed bytes handed to the inflater at a time: at most ~66 MB of output per slice. */
@@ -105,18 +105,43 @@ export function inflateBounded(input: Uint8Array | readonly Uint8Array[], kind: 
   return count();
 }
 
-/** Inflates into one new array of exactly `size` bytes; anything but exactly `size` bytes is an error. */
-export function inflateExact(input: Uint8Array | readonly Uint8Array[], kind: 'raw' | 'zlib', size: number): Uint8Array {
-  const out = new Uint8Array(size);
+/**
+ * Inflates into a new array of at most `capacity` bytes and returns the part written; more than
+ * `capacity` bytes is an InflateLimitError. A single input of at most INPUT_SLICE bytes is
+ * inflated in one call into a buffer of capacity + 1 bytes (the work stays within 1032 ×
+ * INPUT_SLICE, and a full extra byte means the stream went on); anything larger is streamed.
+ */
+export function inflateToBuffer(input: Uint8Array | readonly Uint8Array[], kind: 'raw' | 'zlib', capacity: number): Uint8Array {
+  const single = input instanceof Uint8Array ? input : input.length === 1 ? input[0] : undefined;
+  if (single && single.length <= INPUT_SLICE) {
+    const buf = new Uint8Array(capacity + 1);
+    let got: Uint8Array;
+    try {
+      got = kind === 'raw' ? inflateSync(single, { out: buf }) : unzlibSync(single, { out: buf });
+    } catch (e) {
+      // A stored block that does not fit is a RangeError from the copy into the fixed buffer.
+      if (e instanceof RangeError) throw new InflateLimitError(capacity);
+      throw streamError(e);
+    }
+    if (got.length > capacity) throw new InflateLimitError(capacity);
+    return buf.subarray(0, got.length);
+  }
+  const out = new Uint8Array(capacity);
   let at = 0;
-  const n = inflateBounded(input, kind, {
-    limit: size,
+  inflateBounded(input, kind, {
+    limit: capacity,
     onData: (c) => {
       out.set(c, at);
       at += c.length;
     },
   });
-  if (n !== size) throw new Error(`the compressed data inflates to ${n} bytes, ${size} expected (truncated or corrupt)`);
+  return out.subarray(0, at);
+}
+
+/** Inflates into one new array of exactly `size` bytes; anything but exactly `size` bytes is an error. */
+export function inflateExact(input: Uint8Array | readonly Uint8Array[], kind: 'raw' | 'zlib', size: number): Uint8Array {
+  const out = inflateToBuffer(input, kind, size);
+  if (out.length !== size) throw new Error(`the compressed data inflates to ${out.length} bytes, ${size} expected (truncated or corrupt)`);
   return out;
 }
 
