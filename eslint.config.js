@@ -42,7 +42,7 @@ const DOM_GLOBALS = ['window', 'document', 'localStorage', 'sessionStorage', 'na
 );
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', 'e2e-artifacts', 'e2e/bench/.out'] },
+  { ignores: ['dist', 'node_modules', 'test-results', 'playwright-report', 'e2e-artifacts', 'e2e/bench/.out', 'e2e/fuzz/.out'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
