@@ -1,0 +1,119 @@
+/**
+ * Tallies of a fuzz campaign: outcomes per report row, read times (max and 99th percentile),
+ * memory peaks, and the distinct failure kinds (message patterns) with the inputs that show them.
+ */
+import type { Outcome, RunResult } from './runner';
+import type { Group } from './seeds';
+
+export const OUTCOMES: readonly Outcome[] = ['ok', 'refused', 'wrapped', 'crash', 'hang', 'death'];
+
+export interface GroupStats {
+  inputs: number;
+  counts: Record<Outcome, number>;
+  times: number[];
+  maxRssMb: number;
+  maxVmMb: number;
+  maxArrayBuffersMb: number;
+  /** Inputs slower than the slow threshold that still answered. */
+  slow: number;
+}
+
+export interface KindExample {
+  index: number;
+  label: string;
+  file?: string;
+  mutations: string[];
+}
+
+export interface FailureKind {
+  kind: string;
+  outcome: Outcome | 'slow';
+  count: number;
+  groups: Partial<Record<Group, number>>;
+  /** The first message seen, as it was. */
+  message: string;
+  stage?: string;
+  hangFrames?: string[];
+  stack?: string;
+  examples: KindExample[];
+}
+
+export function newStats(): GroupStats {
+  return { inputs: 0, counts: { ok: 0, refused: 0, wrapped: 0, crash: 0, hang: 0, death: 0 }, times: [], maxRssMb: 0, maxVmMb: 0, maxArrayBuffersMb: 0, slow: 0 };
+}
+
+export function addResult(s: GroupStats, r: RunResult, slowMs: number): void {
+  s.inputs++;
+  s.counts[r.outcome]++;
+  s.times.push(r.ms);
+  s.maxRssMb = Math.max(s.maxRssMb, r.rssPeakMb);
+  if (Number.isFinite(r.vmPeakMb)) s.maxVmMb = Math.max(s.maxVmMb, r.vmPeakMb);
+  if (Number.isFinite(r.arrayBuffersMb)) s.maxArrayBuffersMb = Math.max(s.maxArrayBuffersMb, r.arrayBuffersMb);
+  if (r.ms > slowMs && r.outcome !== 'hang' && r.outcome !== 'death') s.slow++;
+}
+
+export function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+
+/** A message with its variable parts (file names, numbers, quoted names) replaced, so that equal causes group together. */
+export function pattern(message: string): string {
+  return message
+    .replace(/^[^:\n]*\.(png|jpe?g|gif|bmp|tiff?|nii(\.gz)?|zip)(\/[^:\n]*)?: /i, '')
+    .replace(/0x[0-9a-f]+/gi, 'H')
+    .replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, '#')
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/\s+/g, ' ')
+    .slice(0, 220);
+}
+
+/** The frame a hang is attributed to: the first with a source file. */
+function hangSite(r: RunResult): string {
+  const frame = (r.hangFrames ?? []).find((f) => !/ (\?|node:\S*):\d+:\d+$/.test(f));
+  if (frame) return frame.replace(/:\d+:\d+$/, '');
+  return `stage "${(r.stage ?? '?').split(' ')[0]}"`;
+}
+
+/** The failure kind of a result, or null for ok and plain refusals that are not slow. */
+export function kindOf(r: RunResult, slowMs: number): { kind: string; outcome: Outcome | 'slow' } | null {
+  switch (r.outcome) {
+    case 'crash':
+      return { kind: `crash ${r.errorName ?? 'Error'}: ${pattern(r.message ?? '')}`, outcome: 'crash' };
+    case 'wrapped':
+      return { kind: `wrapped: ${pattern(r.message ?? '')}`, outcome: 'wrapped' };
+    case 'hang':
+      return { kind: `hang in ${hangSite(r)}`, outcome: 'hang' };
+    case 'death':
+      return { kind: `death: ${pattern(r.message ?? '')} (during ${(r.stage ?? '?').split(' ')[0]})`, outcome: 'death' };
+    default:
+      return r.ms > slowMs ? { kind: `slow ${r.outcome} (> ${slowMs} ms) in ${(r.stage ?? r.detail ?? '').split(' ')[0] || 'read'}`, outcome: 'slow' } : null;
+  }
+}
+
+const fmtMs = (v: number): string => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '-');
+const fmtMb = (v: number): string => (v >= 1 ? v.toFixed(0) : v.toFixed(1));
+
+/** The per-row table as text. */
+export function table(stats: Map<Group, GroupStats>): string {
+  const head = ['format', 'inputs', 'ok', 'refused', 'wrapped', 'crash', 'hang', 'death', 'slow', 'max ms', 'p99 ms', 'rss↑ MB', 'vm↑ MB', 'ab MB'];
+  const rows: string[][] = [];
+  const total = newStats();
+  for (const [g, s] of stats) {
+    if (s.inputs === 0) continue;
+    rows.push([g, String(s.inputs), ...OUTCOMES.map((o) => String(s.counts[o])), String(s.slow), fmtMs(Math.max(...s.times)), fmtMs(percentile(s.times, 99)), fmtMb(s.maxRssMb), fmtMb(s.maxVmMb), fmtMb(s.maxArrayBuffersMb)]);
+    total.inputs += s.inputs;
+    for (const o of OUTCOMES) total.counts[o] += s.counts[o];
+    total.slow += s.slow;
+    for (const t of s.times) total.times.push(t);
+    total.maxRssMb = Math.max(total.maxRssMb, s.maxRssMb);
+    total.maxVmMb = Math.max(total.maxVmMb, s.maxVmMb);
+    total.maxArrayBuffersMb = Math.max(total.maxArrayBuffersMb, s.maxArrayBuffersMb);
+  }
+  const t = total;
+  rows.push(['all', String(t.inputs), ...OUTCOMES.map((o) => String(t.counts[o])), String(t.slow), fmtMs(t.times.reduce((m, x) => Math.max(m, x), 0)), fmtMs(percentile(t.times, 99)), fmtMb(t.maxRssMb), fmtMb(t.maxVmMb), fmtMb(t.maxArrayBuffersMb)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(0, -1).map(line), line(widths.map((w) => '-'.repeat(w))), line(rows[rows.length - 1] ?? [])].join('\n');
+}
