@@ -9,9 +9,11 @@
  *
  * Flags: --seed N (1), --seconds S (300), --inputs N (30000), --timeout-ms T (2000: a read
  * without an answer by then is a hang), --slow-ms T (2000: answered reads slower than this are
- * saved as findings; only distinct from hangs when --timeout-ms is larger), --max-memory-mb M
- * (4096: the worker's V8 heap limit, and the rise of the process's resident set that counts as
- * a worker death), --sample-ms (5), --groups (comma-separated report rows), --no-bombs,
+ * saved as findings; only distinct from hangs when --timeout-ms is larger), --alloc-mb M (1024:
+ * reads that end well but grow ArrayBuffers or the virtual size by more are saved as findings),
+ * --max-memory-mb M (4096: the worker's V8 heap limit, and the rise of the process's resident
+ * set that counts as a worker death), --stack-mb M (1: the worker's stack, about a browser's),
+ * --sample-ms (5), --groups (comma-separated report rows), --no-bombs,
  * --max-findings-per-kind (10), --out FILE (e2e/fuzz/.out/fuzz-report.json), --findings DIR
  * (e2e/fuzz/.out/findings), --no-hang-stacks.
  *
@@ -42,7 +44,9 @@ interface Options {
   inputs: number;
   timeoutMs: number;
   slowMs: number;
+  allocMb: number;
   maxMemoryMb: number;
+  stackMb: number;
   sampleMs: number;
   groups: Group[];
   bombs: boolean;
@@ -62,7 +66,9 @@ function parseArgs(argv: string[]): Options {
     inputs: 30_000,
     timeoutMs: 2000,
     slowMs: 2000,
+    allocMb: 1024,
     maxMemoryMb: 4096,
+    stackMb: 1,
     sampleMs: 5,
     groups: [...GROUPS],
     bombs: true,
@@ -86,7 +92,9 @@ function parseArgs(argv: string[]): Options {
       case '--inputs': o.inputs = num(a, v); i++; break;
       case '--timeout-ms': o.timeoutMs = num(a, v); i++; break;
       case '--slow-ms': o.slowMs = num(a, v); i++; break;
+      case '--alloc-mb': o.allocMb = num(a, v); i++; break;
       case '--max-memory-mb': o.maxMemoryMb = num(a, v); i++; break;
+      case '--stack-mb': o.stackMb = num(a, v); i++; break;
       case '--sample-ms': o.sampleMs = num(a, v); i++; break;
       case '--max-findings-per-kind': o.maxFindingsPerKind = num(a, v); i++; break;
       case '--groups': {
@@ -296,8 +304,8 @@ async function campaign(opts: Options): Promise<number> {
     const input = gen.input(index);
     const r = await runner.run(input.mode, input.name, input.bytes);
     done++;
-    addResult(stats.get(input.group) ?? newStats(), r, opts.slowMs);
-    const k = kindOf(r, opts.slowMs);
+    addResult(stats.get(input.group) ?? newStats(), r, opts.slowMs, opts.allocMb);
+    const k = kindOf(r, opts.slowMs, opts.allocMb);
     let file: string | undefined;
     if (k) {
       let fk = kinds.get(k.kind);
@@ -329,7 +337,8 @@ async function campaign(opts: Options): Promise<number> {
 
   console.log(`\n${done} inputs in ${elapsed().toFixed(0)} s (seed ${opts.seed}, ${runner.starts} worker starts)\n`);
   console.log(table(stats));
-  const sorted = [...kinds.values()].sort((a, b) => ['death', 'hang', 'crash', 'wrapped', 'slow'].indexOf(a.outcome) - ['death', 'hang', 'crash', 'wrapped', 'slow'].indexOf(b.outcome) || b.count - a.count);
+  const order = ['death', 'hang', 'crash', 'wrapped', 'alloc', 'slow'];
+  const sorted = [...kinds.values()].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome) || b.count - a.count);
   console.log(`\n${sorted.length} failure kinds:`);
   for (const k of sorted) {
     const where = Object.entries(k.groups).map(([g, n]) => `${g} ${n}`).join(', ');

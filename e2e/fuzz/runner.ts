@@ -46,6 +46,8 @@ export interface RunResult {
 export interface RunnerOptions {
   timeoutMs: number;
   maxMemoryMb: number;
+  /** The worker's stack in MiB (a browser's worker has about 1). */
+  stackMb: number;
   sampleMs: number;
   /** Take the JavaScript stack of hung reads through the inspector. */
   hangStacks: boolean;
@@ -155,7 +157,7 @@ export class Runner {
     await this.inspectorReady;
     const w = new Worker(this.workerUrl, {
       workerData: { stage: this.stage },
-      resourceLimits: { maxOldGenerationSizeMb: this.opts.maxMemoryMb, maxYoungGenerationSizeMb: 64, stackSizeMb: 4 },
+      resourceLimits: { maxOldGenerationSizeMb: this.opts.maxMemoryMb, maxYoungGenerationSizeMb: 64, stackSizeMb: this.opts.stackMb },
       stdout: true,
       stderr: true,
     });
