@@ -40,11 +40,13 @@ export interface ReadBudget {
 
 export const DEFAULT_BUDGET: Readonly<ReadBudget> = Object.freeze({ maxDecodedBytes: MAX_VOLUME_BYTES, maxInflatedBytes: MAX_INFLATED_BYTES });
 
-/** Bytes in binary units for messages: 812 bytes, 4.0 KiB, 1.5 MiB, 4.0 GiB. */
+/** Bytes in binary units for messages: 812 bytes, 4.0 KiB, 1.5 MiB, 4.0 GiB, … 4.0 EiB. */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   if (n < KIB) return `${n} bytes`;
   const units: [number, string][] = [
+    [1024 ** 6, 'EiB'],
+    [1024 ** 5, 'PiB'],
     [1024 * GIB, 'TiB'],
     [GIB, 'GiB'],
     [MIB, 'MiB'],
