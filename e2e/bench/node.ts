@@ -1,0 +1,375 @@
+/**
+ * Training benchmark in plain Node (npm run bench:node), on the tfjs CPU backend and on WebGPU
+ * through Dawn (the npm package `webgpu`; a real GPU where the machine has one and a Vulkan
+ * driver for it, or a software adapter such as SwiftShader). Bundled by e2e/bench/vite.config.ts
+ * into e2e/bench/.out/node.mjs with `webgpu` left external, so dawn.node is loaded from
+ * node_modules or from --dawn / DAWN_NODE. The training steps are measured by stepBench.ts,
+ * the same plan as the browser's benchmark worker: see there. Per backend and model size it prints,
+ * measured in this one run:
+ * - per loss: step time ÷ cross-entropy step time in rotating interleaved rounds (median and
+ *   25th–75th percentile over the rounds);
+ * - steps per second, the first step's time (on WebGPU mostly shader compilation), and WebGPU's
+ *   steps per second ÷ the CPU's for each size of a sweep (where WebGPU overtakes the CPU);
+ * - tf.memory() numTensors after step 1 and after step --steps (they must be equal);
+ * - the WebGPU adapter (vendor, architecture, device, description, fallback/software);
+ * and, with --check (default), whether each backend computes the losses, their gradients and a
+ * U-Net's gradients as the CPU backend and the numpy reference do (lossCheck.ts).
+ * Options: nodeOptions.ts. Results are merged under "node" into --out / BENCH_OUT (default
+ * bench-results.json). Exit status 1 when a backend could not run, tensors grew, or the check failed.
+ *
+ * Without a GPU, SwiftShader (Chromium's) serves as the Vulkan driver:
+ *   LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
+ *     node e2e/bench/.out/node.mjs --backends cpu,webgpu
+ */
+import { dawn, options } from './nodeSetup';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { switchBackend } from '../../src/worker/backend';
+import { releaseDawn, type AdapterReport } from './dawn';
+import { CHECK_TOLERANCE, compareProbes, probeBackend, PROBE, type Probe, type ProbeComparison } from './lossCheck';
+import type { NodeBackend } from './nodeOptions';
+import { runStepBench, type StepBenchResult } from './stepBench';
+
+interface Run {
+  size: number;
+  filters: number;
+  depth: number;
+  backend: NodeBackend;
+  result?: StepBenchResult;
+  error?: string;
+  /** CPU time of this process during the run (user + system): about the wall time when one core was free for it. */
+  processCpuSeconds?: number;
+}
+
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+const log = (message: string) => console.log(`${elapsed()}  ${message}`);
+const f = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+const e = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : v === 0 ? '0' : v.toExponential(1));
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Switches to `backend`; the reason when it cannot run. */
+async function activate(backend: NodeBackend): Promise<string | null> {
+  if (backend === 'webgpu') {
+    if (dawn === null) return 'WebGPU was not set up';
+    if ('error' in dawn) return dawn.error;
+    if ('error' in dawn.adapter) return dawn.adapter.error;
+  }
+  const r = await switchBackend(backend);
+  return r.ok ? null : r.reason;
+}
+
+function printAdapter(): AdapterReport | null {
+  if (dawn === null) return null;
+  if ('error' in dawn) {
+    log(dawn.error);
+    return null;
+  }
+  if ('error' in dawn.adapter) {
+    log(`Dawn (${dawn.source}): ${dawn.adapter.error}`);
+    return null;
+  }
+  const a = dawn.adapter;
+  log(
+    `WebGPU adapter: vendor ${a.vendor || '—'}, architecture ${a.architecture || '—'}, device ${a.device || '—'}, ` +
+      `description ${a.description || '—'}; ${a.isFallbackAdapter ? 'a fallback adapter' : 'not a fallback adapter'}` +
+      `${a.software ? ', software (runs on the CPU)' : ''}. Dawn from ${dawn.source}${dawn.options.length ? `, options ${dawn.options.join('; ')}` : ''}`,
+  );
+  return a;
+}
+
+async function check(): Promise<{ probes: Partial<Record<NodeBackend, Probe>>; comparisons: Partial<Record<NodeBackend, ProbeComparison>>; errors: string[] }> {
+  const probes: Partial<Record<NodeBackend, Probe>> = {};
+  const errors: string[] = [];
+  // The CPU first: it is what the others are compared with.
+  const order: NodeBackend[] = ['cpu', ...options.backends.filter((b) => b !== 'cpu')];
+  for (const backend of order) {
+    const why = await activate(backend);
+    if (why) {
+      errors.push(`${backend}: ${why}`);
+      continue;
+    }
+    log(`check on ${backend}: the numpy reference table, ${PROBE.batch}×${PROBE.lossSize}×${PROBE.lossSize} losses and a U-Net's gradients…`);
+    try {
+      const before = tf.memory().numTensors;
+      probes[backend] = await probeBackend();
+      const leaked = tf.memory().numTensors - before;
+      if (leaked !== 0) errors.push(`${backend}: the check left ${leaked} tensors behind`);
+    } catch (err) {
+      errors.push(`${backend}: ${message(err)}`);
+    }
+  }
+  const comparisons: Partial<Record<NodeBackend, ProbeComparison>> = {};
+  const cpu = probes.cpu;
+  if (cpu) for (const b of options.backends) if (probes[b]) comparisons[b] = compareProbes(probes[b], cpu);
+
+  for (const [b, c] of Object.entries(comparisons) as [NodeBackend, ProbeComparison][]) {
+    console.log(
+      `\nCheck on ${b} (tolerance ${CHECK_TOLERANCE} relative): ${c.referenceCases} numpy reference cases, largest relative error ${e(c.referenceMaxRelativeError)} ` +
+        `(vs the CPU backend ${e(c.referenceMaxRelativeErrorVsCpu)}), ${c.referenceFailures.length} outside the tolerance or with a non-finite gradient` +
+        `${c.referenceFailures.length ? `: ${c.referenceFailures.slice(0, 5).map((r) => r.name).join(', ')}` : ''}. ${c.ok ? 'PASS' : 'FAIL'}\n`,
+    );
+    console.log(`| loss (${PROBE.batch}×${PROBE.lossSize}×${PROBE.lossSize}×2) | value | CPU value | relative difference | gradient: max difference ÷ max |`);
+    console.log('|---|---|---|---|---|');
+    for (const l of c.losses) console.log(`| ${l.loss} | ${f(l.value, 7)} | ${f(l.cpuValue, 7)} | ${e(l.relativeError)} | ${e(l.gradientRelativeError)} |`);
+    const m = PROBE.model;
+    for (const r of c.model) {
+      console.log(
+        `| U-Net ${m.inputHeight}×${m.inputWidth}, ${m.baseFilters} filters, depth ${m.depth}: ${r.loss} | ${f(r.value, 7)} | ${f(r.cpuValue, 7)} | ${e(r.relativeError)} | ` +
+          `weight-gradient norm ${f(r.gradientNorm, 5)}, relative difference ${e(r.gradientNormRelativeError)} |`,
+      );
+    }
+  }
+  return { probes, comparisons, errors };
+}
+
+/**
+ * Every model size on every backend: one backend's sizes after the other's, so that a watchdog
+ * that stops a slow backend's large sizes loses nothing else. `save` is called after each run.
+ */
+async function bench(runs: Run[], save: () => void): Promise<void> {
+  for (const backend of options.backends) {
+    for (const { size, filters, depth } of options.models) {
+      // One turn of the event loop, where a pending SIGTERM is handled (CPU steps never yield).
+      await new Promise((resolve) => setImmediate(resolve));
+      const run: Run = { size, filters, depth, backend };
+      runs.push(run);
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      const why = backend === 'cpu' && options.cpuMaxSize !== null && size > options.cpuMaxSize ? `skipped: size above --cpu-max-size ${options.cpuMaxSize}` : await activate(backend);
+      if (why) {
+        run.error = why;
+        log(`${backend}: ${why}`);
+        save();
+        continue;
+      }
+      log(`${backend}: U-Net ${size}×${size}, depth ${depth}, ${filters} base filters, batch ${options.batch}`);
+      try {
+        run.result = await runStepBench(
+          {
+            backend,
+            size,
+            depth,
+            baseFilters: filters,
+            batchSize: options.batch,
+            warmupSteps: options.warmup,
+            timedSteps: options.timed,
+            memorySteps: options.steps,
+            losses: options.lossBackends.includes(backend) ? options.losses : 'none',
+            rounds: options.rounds,
+            perRound: options.perRound,
+            budgetSeconds: options.seconds,
+            ...(options.stopAfter === null ? {} : { stopAfterSeconds: options.stopAfter }),
+          },
+          log,
+          t0,
+        );
+      } catch (err) {
+        run.error = err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err);
+        log(`${backend}: ${run.error}`);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      run.processCpuSeconds = (cpu.user + cpu.system) / 1e6;
+      save();
+    }
+  }
+}
+
+/** numTensors after step 1 and after the step --steps (or the last step, when fewer were taken). */
+function tensorCounts(r: StepBenchResult): { after1: number | null; afterN: number | null; stepN: number | null; flat: boolean } {
+  const m1 = r.memory.find((m) => m.step === 1);
+  const mN = r.memory.find((m) => m.step === r.request.memorySteps) ?? r.memory[r.memory.length - 1];
+  const after1 = m1?.numTensors ?? null;
+  const afterN = mN && mN !== m1 ? mN.numTensors : null;
+  return { after1, afterN, stepN: mN && mN !== m1 ? mN.step : null, flat: after1 !== null && afterN !== null && after1 === afterN };
+}
+
+const modelKey = (r: Run) => `${r.size}×${r.size}/${r.filters}f/d${r.depth}`;
+const runKey = (r: Run) => `${r.backend} ${modelKey(r)}`;
+
+/** The figures of the runs so far, keyed by backend and model. */
+function summarize(runs: readonly Run[]) {
+  const lossStepRatio: Record<string, Record<string, number>> = {};
+  const lossStepRatioIqr: Record<string, Record<string, [number, number]>> = {};
+  const stepsPerSecond: Record<string, Partial<Record<NodeBackend, number>>> = {};
+  const firstStepSeconds: Record<string, Partial<Record<NodeBackend, number>>> = {};
+  const tensors: Record<string, ReturnType<typeof tensorCounts>> = {};
+  const webgpuOverCpu: Record<string, number> = {};
+  for (const r of runs) {
+    const res = r.result;
+    if (!res) continue;
+    if (res.lossTimings.length > 0) {
+      lossStepRatio[runKey(r)] = Object.fromEntries(res.lossTimings.map((t) => [t.loss, t.ratio]));
+      lossStepRatioIqr[runKey(r)] = Object.fromEntries(res.lossTimings.map((t) => [t.loss, t.ratioIqr]));
+    }
+    (stepsPerSecond[modelKey(r)] ??= {})[r.backend] = res.stepsPerSecond;
+    (firstStepSeconds[modelKey(r)] ??= {})[r.backend] = res.firstStepSeconds;
+    tensors[runKey(r)] = tensorCounts(res);
+  }
+  for (const [key, sps] of Object.entries(stepsPerSecond)) {
+    if (sps.cpu !== undefined && sps.webgpu !== undefined) webgpuOverCpu[key] = sps.webgpu / sps.cpu;
+  }
+  return { lossStepRatio, lossStepRatioIqr, stepsPerSecond, webgpuOverCpu, firstStepSeconds, tensors };
+}
+
+function printReport(runs: readonly Run[], adapter: AdapterReport | null): void {
+  const s = summarize(runs);
+  for (const r of runs) {
+    const res = r.result;
+    if (!res || res.lossTimings.length === 0) continue;
+    const ce = res.lossTimings.find((t) => t.loss === 'crossEntropy');
+    const soft = r.backend === 'webgpu' && adapter?.software ? ', software adapter' : '';
+    console.log(
+      `\nStep time per loss on ${runKey(r)}${soft}: ${ce?.roundsMs.length ?? 0} interleaved rounds × ${res.request.perRound} steps per loss; ` +
+        'step ms: median over the rounds; ÷ cross-entropy: median over the rounds of (loss step ÷ cross-entropy step of the same round), ' +
+        'with the 25th–75th percentile of those per-round ratios.\n',
+    );
+    console.log('| loss | step ms | ÷ cross-entropy | 25th–75th percentile | first step s |');
+    console.log('|---|---|---|---|---|');
+    for (const t of res.lossTimings) {
+      const spread = t.loss === 'crossEntropy' ? '—' : `${f(t.ratioIqr[0], 3)}–${f(t.ratioIqr[1], 3)}`;
+      console.log(`| ${t.loss} | ${f(t.medianMs, 1)} | ${f(t.ratio, 3)} | ${spread} | ${f(t.firstStepMs / 1000, 2)} |`);
+    }
+  }
+
+  const warmup = runs.find((r) => r.result)?.result?.request.warmupSteps ?? options.warmup;
+  console.log(
+    `\nBackends: steps/s over the timed cross-entropy steps (after ${warmup} warm-up steps; the loss read back every 5 steps); ` +
+      'first step: step 1 until its loss is read back; tensors: tf.memory().numTensors after step 1 and after step N (must be equal)\n',
+  );
+  console.log('| size | filters | depth | parameters | backend | steps/s | ms/step | timed steps | first step s | tensors after 1 | after N | N | flat |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of runs) {
+    const res = r.result;
+    if (!res) {
+      console.log(`| ${r.size} | ${r.filters} | ${r.depth} | — | ${r.backend} | ${(r.error ?? 'not run').split('\n')[0]} | | | | | | | |`);
+      continue;
+    }
+    const t = tensorCounts(res);
+    console.log(
+      `| ${r.size} | ${r.filters} | ${r.depth} | ${res.model.parameters.toLocaleString('en-US')} | ${r.backend} | ${f(res.stepsPerSecond, 3)} | ` +
+        `${f(1000 / res.stepsPerSecond, 1)} | ${res.timedSteps} | ${f(res.firstStepSeconds, 2)} | ${t.after1 ?? '—'} | ${t.afterN ?? '—'} | ${t.stepN ?? '—'} | ${t.flat ? 'yes' : 'NO'} |`,
+    );
+  }
+  const ratios = Object.entries(s.webgpuOverCpu);
+  if (ratios.length > 0) {
+    console.log(
+      `\nWebGPU ÷ CPU: steps/s of the same model in this run (above 1: WebGPU trains faster)` +
+        `${adapter?.software ? '; the adapter is a software one, so this says nothing about a GPU' : ''}\n`,
+    );
+    console.log('| model | webgpu ÷ cpu |');
+    console.log('|---|---|');
+    for (const [key, v] of ratios) console.log(`| ${key} | ${f(v, 2)} |`);
+  }
+}
+
+/** CPU time of the whole host (Linux /proc/stat): busy and total ticks. */
+function hostTicks(): { busy: number; total: number } | null {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    return { busy: cpu.reduce((a, b) => a + b, 0) - (cpu[3] ?? 0) - (cpu[4] ?? 0), total: cpu.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+
+/** Problems that make the exit status 1. */
+function failures(runs: readonly Run[], checked: Awaited<ReturnType<typeof check>> | null): string[] {
+  const out: string[] = [];
+  for (const r of runs) {
+    if (!r.result && !r.error?.startsWith('skipped')) out.push(`${runKey(r)}: ${(r.error ?? 'not run').split('\n')[0]}`);
+    else if (r.result && !tensorCounts(r.result).flat) out.push(`${runKey(r)}: tensors after step 1 and step N differ`);
+  }
+  if (checked) {
+    out.push(...checked.errors.map((x) => `check: ${x}`));
+    for (const [b, c] of Object.entries(checked.comparisons)) if (!c.ok) out.push(`check on ${b} failed`);
+  }
+  return out;
+}
+
+/** Prints the tables of a results file written by this benchmark (e.g. by a run a watchdog stopped). */
+function reprint(file: string): number {
+  const saved = (JSON.parse(readFileSync(file, 'utf8')) as { node?: { runs?: Run[]; dawn?: { adapter?: AdapterReport | { error: string } } | null; failures?: string[]; complete?: boolean } }).node;
+  if (!saved?.runs) throw new Error(`${file} holds no results of this benchmark (no "node.runs")`);
+  const adapter = saved.dawn?.adapter && !('error' in saved.dawn.adapter) ? saved.dawn.adapter : null;
+  console.log(`\nResults in ${file}${saved.complete ? '' : ' (a run that did not reach its end: the runs it finished)'}`);
+  printReport(saved.runs, adapter);
+  if (saved.failures?.length) console.log(`\nFAILED: ${saved.failures.join('; ')}`);
+  return 0;
+}
+
+async function main(): Promise<number> {
+  if (options.report !== null) return reprint(options.report);
+  const ticks0 = hostTicks();
+  const cores = cpus().length;
+  console.log(
+    `\nTraining benchmark in Node ${process.version} (${process.platform}-${process.arch}, ${cores} cores, ${cpus()[0]?.model ?? 'unknown CPU'}): ` +
+      `backends ${options.backends.join(', ')}; models ${options.models.map((m) => `${m.size}×${m.size}/${m.filters} filters/depth ${m.depth}`).join(', ')}; batch ${options.batch}\n`,
+  );
+  const adapter = printAdapter();
+  if (options.adapterOnly) {
+    console.log(JSON.stringify({ dawn }));
+    return adapter ? 0 : 2;
+  }
+  const runs: Run[] = [];
+  let checked: Awaited<ReturnType<typeof check>> | null = null;
+  const previous = existsSync(options.out) ? (JSON.parse(readFileSync(options.out, 'utf8')) as Record<string, unknown>) : {};
+  /** Writes what there is so far, so that a run stopped by a watchdog still leaves its figures. */
+  const save = (done = false) => {
+    const ticks = hostTicks();
+    const busyCores = ticks0 && ticks && ticks.total > ticks0.total ? (ticks.busy - ticks0.busy) / ((ticks.total - ticks0.total) / cores) : null;
+    const node = {
+      complete: done,
+      settings: options,
+      host: { node: process.version, platform: `${process.platform}-${process.arch}`, cores, cpu: cpus()[0]?.model ?? null, busyCores, loadAverage1m: loadavg()[0] ?? null },
+      dawn: dawn === null ? null : 'error' in dawn ? { error: dawn.error } : { source: dawn.source, options: dawn.options, adapter: dawn.adapter },
+      check: checked
+        ? { tolerance: CHECK_TOLERANCE, probe: PROBE, seconds: Object.fromEntries(Object.entries(checked.probes).map(([b, p]) => [b, p.seconds])), comparisons: checked.comparisons, errors: checked.errors }
+        : null,
+      ...summarize(runs),
+      runs,
+      failures: failures(runs, checked),
+      wallSeconds: (performance.now() - started) / 1000,
+    };
+    writeFileSync(options.out, JSON.stringify({ ...previous, node }, null, 2));
+    return node;
+  };
+  /** Prints the tables, writes the JSON, and gives the exit status (1 on any failure). */
+  const finish = (complete: boolean): number => {
+    printReport(runs, adapter);
+    const node = save(complete);
+    if (node.host.busyCores !== null) console.log(`\nHost CPU during the run: ${node.host.busyCores.toFixed(2)} of ${cores} cores busy on average (this benchmark and any other process).`);
+    console.log(`\nwritten to ${options.out} (under "node"); the benchmark took ${node.wallSeconds.toFixed(0)} s${complete ? '' : ', and was stopped before its end'}`);
+    if (node.failures.length > 0) console.log(`FAILED: ${node.failures.join('; ')}`);
+    return node.failures.length > 0 ? 1 : 0;
+  };
+  // A watchdog's SIGTERM (or Ctrl+C) is handled between steps: the figures so far are kept.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping with the figures taken so far`);
+      finish(false);
+      releaseDawn();
+      process.exit(124);
+    });
+  }
+  if (options.check) {
+    checked = await check();
+    for (const err of checked.errors) log(`check: ${err}`);
+    save();
+  }
+  await bench(runs, save);
+  return finish(true);
+}
+
+main().then(
+  (code) => {
+    releaseDawn();
+    process.exit(code);
+  },
+  (err: unknown) => {
+    console.error(err);
+    releaseDawn();
+    process.exit(1);
+  },
+);
