@@ -34,6 +34,8 @@ export interface FailureKind {
   groups: Partial<Record<Group, number>>;
   /** The first message seen, as it was. */
   message: string;
+  /** alloc kinds: the largest allocation seen (MiB). */
+  maxAllocMb?: number;
   stage?: string;
   hangFrames?: string[];
   stack?: string;
@@ -44,15 +46,20 @@ export function newStats(): GroupStats {
   return { inputs: 0, counts: { ok: 0, refused: 0, wrapped: 0, crash: 0, hang: 0, death: 0 }, times: [], maxRssMb: 0, maxVmMb: 0, maxArrayBuffersMb: 0, slow: 0, alloc: 0 };
 }
 
+/** The allocation a read shows: the larger of its ArrayBuffer growth and the rise of the virtual size (MiB). */
+export function allocOf(r: RunResult): number {
+  return Math.max(Number.isFinite(r.arrayBuffersMb) ? r.arrayBuffersMb : 0, Number.isFinite(r.vmPeakMb) ? r.vmPeakMb : 0);
+}
+
 export function addResult(s: GroupStats, r: RunResult, slowMs: number, allocMb: number): void {
   s.inputs++;
   s.counts[r.outcome]++;
-  s.times.push(r.ms);
-  s.maxRssMb = Math.max(s.maxRssMb, r.rssPeakMb);
+  if (Number.isFinite(r.ms)) s.times.push(r.ms);
+  if (Number.isFinite(r.rssPeakMb)) s.maxRssMb = Math.max(s.maxRssMb, r.rssPeakMb);
   if (Number.isFinite(r.vmPeakMb)) s.maxVmMb = Math.max(s.maxVmMb, r.vmPeakMb);
   if (Number.isFinite(r.arrayBuffersMb)) s.maxArrayBuffersMb = Math.max(s.maxArrayBuffersMb, r.arrayBuffersMb);
   if (r.ms > slowMs && r.outcome !== 'hang' && r.outcome !== 'death') s.slow++;
-  if (r.outcome !== 'hang' && r.outcome !== 'death' && Math.max(r.arrayBuffersMb || 0, r.vmPeakMb || 0) > allocMb) s.alloc++;
+  if (r.outcome !== 'hang' && r.outcome !== 'death' && allocOf(r) > allocMb) s.alloc++;
 }
 
 export function percentile(xs: number[], p: number): number {
@@ -61,10 +68,9 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 }
 
-/** A message with its variable parts (file names, numbers, quoted names) replaced, so that equal causes group together. */
+/** A message with its variable parts (numbers, quoted names) replaced, so that equal causes group together. */
 export function pattern(message: string): string {
   return message
-    .replace(/^[^:\n]*\.(png|jpe?g|gif|bmp|tiff?|nii(\.gz)?|zip)(\/[^:\n]*)?: /i, '')
     .replace(/0x[0-9a-f]+/gi, 'H')
     .replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, '#')
     .replace(/"[^"]*"/g, '"…"')
@@ -117,12 +123,10 @@ export function kindOf(r: RunResult, slowMs: number, allocMb: number): { kind: s
     case 'hang':
       return { kind: `hang in ${hangSite(r)}`, outcome: 'hang' };
     case 'death':
-      return { kind: `death: ${pattern(r.message ?? '')} (during ${(r.stage ?? '?').split(' ')[0]})`, outcome: 'death' };
+      return { kind: `death: ${pattern(r.message ?? '')}${r.stage ? ` (during ${r.stage.split(' ')[0]})` : ''}`, outcome: 'death' };
   }
-  const alloc = Math.max(Number.isFinite(r.arrayBuffersMb) ? r.arrayBuffersMb : 0, Number.isFinite(r.vmPeakMb) ? r.vmPeakMb : 0);
-  if (alloc > allocMb) {
-    const gib = 2 ** Math.floor(Math.log2(alloc / 1024));
-    return { kind: `alloc ≥ ${gib} GiB, ${r.outcome}${r.message ? `: ${pattern(r.message)}` : ` (${pattern(r.detail ?? '')})`}`, outcome: 'alloc' };
+  if (allocOf(r) > allocMb) {
+    return { kind: `alloc > ${allocMb} MiB, ${r.outcome}${r.message ? `: ${pattern(r.message)}` : ` (${pattern(r.detail ?? '')})`}`, outcome: 'alloc' };
   }
   return r.ms > slowMs ? { kind: `slow ${r.outcome} (> ${slowMs} ms)${r.message ? `: ${pattern(r.message)}` : ''}`, outcome: 'slow' } : null;
 }
@@ -137,7 +141,7 @@ export function table(stats: Map<Group, GroupStats>): string {
   const total = newStats();
   for (const [g, s] of stats) {
     if (s.inputs === 0) continue;
-    rows.push([g, String(s.inputs), ...OUTCOMES.map((o) => String(s.counts[o])), String(s.slow), String(s.alloc), fmtMs(Math.max(...s.times)), fmtMs(percentile(s.times, 99)), fmtMb(s.maxRssMb), fmtMb(s.maxVmMb), fmtMb(s.maxArrayBuffersMb)]);
+    rows.push([g, String(s.inputs), ...OUTCOMES.map((o) => String(s.counts[o])), String(s.slow), String(s.alloc), fmtMs(s.times.reduce((m, x) => Math.max(m, x), -Infinity)), fmtMs(percentile(s.times, 99)), fmtMb(s.maxRssMb), fmtMb(s.maxVmMb), fmtMb(s.maxArrayBuffersMb)]);
     total.inputs += s.inputs;
     for (const o of OUTCOMES) total.counts[o] += s.counts[o];
     total.slow += s.slow;

@@ -31,6 +31,8 @@ export interface RunResult {
   /** Read time measured in the worker; the elapsed time at the kill for hangs and deaths. */
   ms: number;
   errorName?: string;
+  /** The file a refusal names. */
+  file?: string;
   message?: string;
   stack?: string;
   detail?: string;
@@ -256,8 +258,8 @@ export class Runner {
       await this.kill();
       return { outcome: 'death', ms: elapsed, stage, message: a.death, ...mem, arrayBuffersMb: NaN };
     }
-    const { outcome, ms, errorName, message, stack, detail } = a;
-    return { outcome, ms, ...(errorName ? { errorName } : {}), ...(message ? { message } : {}), ...(stack ? { stack } : {}), ...(detail ? { detail } : {}), ...mem, arrayBuffersMb: a.arrayBuffersGrowth / MIB };
+    const { outcome, ms, errorName, file, message, stack, detail } = a;
+    return { outcome, ms, ...(errorName ? { errorName } : {}), ...(file ? { file } : {}), ...(message ? { message } : {}), ...(stack ? { stack } : {}), ...(detail ? { detail } : {}), ...mem, arrayBuffersMb: a.arrayBuffersGrowth / MIB };
   }
 
   /** Reads the input in a fresh worker; at the time limit takes the stack of the hang. */

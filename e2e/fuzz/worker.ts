@@ -32,6 +32,8 @@ export interface ReadAnswer {
   ms: number;
   /** Error class for crashes (RangeError, TypeError, ...). */
   errorName?: string;
+  /** The file a refusal or issue names (an archive entry, the mask of a pair, ...). */
+  file?: string;
   /** The refusal, issue or error message (the first internal-looking one when several). */
   message?: string;
   stack?: string;
@@ -61,11 +63,11 @@ function stage(what: string): void {
   stageBuf.set(b.subarray(0, stageBuf.length - 1));
 }
 
-function classify(mode: ReadMode, issues: ReadIssue[]): Pick<ReadAnswer, 'outcome' | 'message'> {
+function classify(mode: ReadMode, issues: ReadIssue[]): Pick<ReadAnswer, 'outcome' | 'file' | 'message'> {
   const internal = issues.find((i) => RESOURCE.test(i.message) || (mode === 'pair' && RAW_JS.test(i.message)));
-  if (internal) return { outcome: 'wrapped', message: `${internal.file}: ${internal.message}` };
+  if (internal) return { outcome: 'wrapped', ...internal };
   const first = issues[0];
-  return first ? { outcome: 'refused', message: `${first.file}: ${first.message}` } : { outcome: 'ok' };
+  return first ? { outcome: 'refused', ...first } : { outcome: 'ok' };
 }
 
 async function handle(req: ReadRequest): Promise<ReadAnswer> {
@@ -75,10 +77,10 @@ async function handle(req: ReadRequest): Promise<ReadAnswer> {
   try {
     const r = await readAsStudio(req.mode, req.bytes, req.name, stage);
     const c = classify(req.mode, r.issues);
-    answer = r.volumes === 0 && c.outcome === 'ok' ? { outcome: 'refused', message: `${req.name}: nothing was read (${r.detail})` } : { ...c, detail: r.detail };
+    answer = r.volumes === 0 && c.outcome === 'ok' ? { outcome: 'refused', file: req.name, message: `nothing was read (${r.detail})` } : { ...c, detail: r.detail };
   } catch (e) {
     const refusal = refusalOf(e);
-    if (refusal) answer = RESOURCE.test(refusal.message) ? { outcome: 'wrapped', message: `${refusal.file}: ${refusal.message}` } : { outcome: 'refused', message: `${refusal.file}: ${refusal.message}` };
+    if (refusal) answer = { outcome: RESOURCE.test(refusal.message) ? 'wrapped' : 'refused', ...refusal };
     else if (e instanceof Error) answer = { outcome: 'crash', errorName: e.name, message: e.message, stack: e.stack?.split('\n').slice(0, 12).join('\n') };
     else answer = { outcome: 'crash', errorName: typeof e, message: String(e) };
   }
