@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import { cvcFixture, driveFixture, msdFixture } from '../src/core/data/testing/layouts';
+import { buildBombs } from './fuzz/bombs';
 import { SHARED_DATA, dropFiles, folderFiles, hasSharedData, type FileSpec } from './helpers';
 
 const percent = async (page: Page, k: number) => {
@@ -100,7 +101,7 @@ test.describe('real data from ../shared/data', () => {
     await expect(page.getByTestId('summary-cases')).toHaveText('5', { timeout: 60_000 });
     const problems = page.getByRole('list', { name: 'Files that could not be used' });
     await expect(problems).toContainText('kvasir_seg_sample/images/zz_renamed.jpg');
-    await expect(problems).toContainText(/zz_renamed\.jpg.*not a PNG|not an image|JPEG/i);
+    await expect(problems).toContainText(/zz_renamed\.jpg: not a PNG, JPEG, GIF, BMP or TIFF image: the name says \.jpg \(JPEG\), but the contents look like text/);
     await expect(problems).toContainText(/kvasir_seg_sample\/masks\/zz_wrong_size\.jpg.*size .* differs from its image/);
     await expect(problems).toContainText('kvasir_seg_sample/images/zz_truncated.jpg');
     await expect(problems.locator('li')).toHaveCount(3);
@@ -175,3 +176,58 @@ test('the user pairs a file by hand and maps label values to classes', async ({ 
   // The pairing made by hand survived the remap.
   await expect(page.getByRole('table', { name: 'Image and mask pairs' })).toContainText('case_4_relabelled_v2.nii.gz');
 });
+
+test('bombs and hostile files among good cases: each named with its reason within seconds, the page stays responsive, the rest loads', async ({ page }) => {
+  const f = msdFixture();
+  const label = f.files.find((x) => x.path.endsWith('labelsTr/case_1.nii.gz'));
+  if (!label) throw new Error('fixture without case_1');
+  const mask = (name: string): FileSpec => ({ path: `Task99_Fixture/labelsTr/${name}`, bytes: label.bytes });
+  const byLabel = new Map(buildBombs().map((b) => [b.label, b]));
+  const bomb = (labelText: string) => {
+    const b = byLabel.get(labelText);
+    if (!b) throw new Error(`no bomb ${labelText}`);
+    return b.build();
+  };
+  const bad: FileSpec[] = [
+    // An honest header announcing 4 GiB, and a stream whose trailer understates 1 GiB of zeros.
+    { path: 'Task99_Fixture/imagesTr/claims4g.nii.gz', bytes: bomb('bomb/nii.gz-header-4GiB-no-data') },
+    mask('claims4g.nii.gz'),
+    { path: 'Task99_Fixture/imagesTr/smallisize.nii.gz', bytes: bomb('bomb/gzip-isize-small-inflates-1GiB') },
+    mask('smallisize.nii.gz'),
+    // A 41-byte GIF that looped gifuct-js, and JPEG and PNG headers claiming 10000 × 10000.
+    { path: 'Task99_Fixture/imagesTr/loop.gif', bytes: bomb('bomb/gif-lzw-self-referencing-code') },
+    mask('loop.nii.gz'),
+    { path: 'Task99_Fixture/imagesTr/huge.jpg', bytes: bomb('bomb/jpeg-claims-10000x10000') },
+    mask('huge.nii.gz'),
+    { path: 'Task99_Fixture/imagesTr/hugepng.png', bytes: bomb('bomb/png-10000x10000-rgba16-tiny-idat') },
+    mask('hugepng.nii.gz'),
+    // A zip whose entry declares 4 GiB, and one whose 64 entries share one 16 MiB member.
+    { path: 'declares4g.zip', bytes: bomb('bomb/zip-entry-declares-4GiB') },
+    { path: 'overlap64.zip', bytes: bomb('bomb/zip-64-entries-share-16MiB') },
+  ];
+  await dropFiles(page, page.getByTestId('dropzone'), [...f.files, ...bad]);
+  // The page answers while the worker reads: a timer on the main thread keeps firing on time.
+  const worstDelay = await page.evaluate(async () => {
+    let worst = 0;
+    let last = performance.now();
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const now = performance.now();
+      worst = Math.max(worst, now - last - 25);
+      last = now;
+    }
+    return worst;
+  });
+  expect(worstDelay).toBeLessThan(250);
+  await expect(page.getByTestId('summary-cases')).toHaveText(String(Object.keys(f.expected).length), { timeout: 60_000 });
+  const problems = page.getByRole('list', { name: 'Files that could not be used' });
+  await expect(problems).toContainText(/imagesTr\/claims4g\.nii\.gz: the header describes a 2048 × 2048 × 1024 volume of uint8 voxels \(4\.0 GiB\)/);
+  await expect(problems).toContainText(/imagesTr\/smallisize\.nii\.gz: not a valid gzip stream: the gzip stream holds more than the 416 bytes/);
+  await expect(problems).toContainText(/imagesTr\/loop\.gif: damaged GIF: the first frame's picture data is corrupt/);
+  await expect(problems).toContainText(/imagesTr\/huge\.jpg: damaged JPEG: its \d+ bytes of compressed picture data cannot hold a 10000 × 10000 picture/);
+  await expect(problems).toContainText(/imagesTr\/hugepng\.png: the PNG picture is 10000 × 10000 pixels of 4 × 16-bit samples/);
+  await expect(problems).toContainText(/declares4g\.zip\/vol\.nii: .*4\.0 GiB/);
+  await expect(problems).toContainText(/overlap64\.zip\/vol01\.nii: .*overlaps/);
+  await page.screenshot({ path: 'e2e-artifacts/data-bombs.png', fullPage: true });
+});
+

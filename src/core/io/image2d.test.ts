@@ -845,3 +845,16 @@ describe('fuzz reproducers', () => {
     expect(decodeError(gif, 'loop.gif').message).toMatch(/damaged GIF: the first frame's picture data is corrupt \(LZW: the data starts with code 6, not a value\)/);
   });
 });
+
+describe('TIFF directory entries are checked before the directory parser allocates for them', () => {
+  it('a StripOffsets count of 0xFFFFFFFF (16 GiB of values) is refused from the entry itself', () => {
+    const t = encodeTiff([{ width: 4, height: 2, bitsPerSample: 8, samplesPerPixel: 1, photometric: 1, samples: new Uint8Array(8) }]).slice();
+    const dv = new DataView(t.buffer);
+    const ifd = dv.getUint32(4, true);
+    for (let i = 0; i < dv.getUint16(ifd, true); i++) {
+      const e = ifd + 2 + 12 * i;
+      if (dv.getUint16(e, true) === 273) dv.setUint32(e + 4, 0xffffffff, true);
+    }
+    expect(decodeError(t, 'count.tif').message).toMatch(/damaged TIFF: tag 273 claims 4294967295 values \(17179869180 bytes\) from byte \d+, past the end of the \d+-byte file/);
+  });
+});

@@ -934,7 +934,39 @@ function walkTiff(b: Uint8Array): { littleEndian: boolean; pages: number; chainB
     off = r32(off + 2 + 12 * r16(off));
   }
   if (pages === 0) throw new Problem('damaged TIFF: it has no image directory');
+  checkTiffEntries(b, le, r32(4), new Set());
   return { littleEndian: le, pages, chainBroken };
+}
+
+/** Bytes per value of the TIFF 6.0 field types 1–12 (the ones the directory parser reads). */
+const TIFF_TYPE_BYTES = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8];
+/** Tags whose value is the offset of a further directory the parser follows: EXIF and GPS. */
+const TIFF_SUB_IFD_TAGS = new Set([0x8769, 0x8825]);
+
+/**
+ * Checks every entry of the first image directory, and of the EXIF/GPS directories it points
+ * to, before the directory parser reads them: the parser allocates count × size bytes for each
+ * value, so a count of 0xFFFFFFFF would cost gigabytes before the file's end is noticed.
+ */
+function checkTiffEntries(b: Uint8Array, le: boolean, ifd: number, seen: Set<number>): void {
+  if (seen.has(ifd)) throw new Problem(`damaged TIFF: the image directory at byte ${ifd} refers back to itself`);
+  seen.add(ifd);
+  const n = b.length;
+  const r16 = (o: number) => (le ? u16le(b, o) : u16be(b, o));
+  const r32 = (o: number) => (le ? u32le(b, o) : u32be(b, o));
+  if (ifd + 2 > n || ifd + 2 + 12 * r16(ifd) > n) throw new Problem(`truncated TIFF: the image directory at byte ${ifd} lies past the end of the file`);
+  for (let i = 0; i < r16(ifd); i++) {
+    const e = ifd + 2 + 12 * i;
+    const tag = r16(e);
+    const type = r16(e + 2);
+    const size = TIFF_TYPE_BYTES[type];
+    if (size === undefined || size === 0) continue; // unknown types are skipped by the parser
+    const bytes = r32(e + 4) * size;
+    if (bytes > 4 && r32(e + 8) + bytes > n) {
+      throw new Problem(`damaged TIFF: tag ${tag} claims ${r32(e + 4)} values (${bytes} bytes) from byte ${r32(e + 8)}, past the end of the ${n}-byte file`);
+    }
+    if (TIFF_SUB_IFD_TAGS.has(tag) && r32(e + 4) === 1) checkTiffEntries(b, le, r32(e + 8), seen);
+  }
 }
 
 function asArray(v: unknown): number[] | undefined {
