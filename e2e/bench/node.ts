@@ -3,7 +3,7 @@
  * through Dawn (the npm package `webgpu`; a real GPU where the machine has one and a Vulkan
  * driver for it, or a software adapter such as SwiftShader). Bundled by e2e/bench/vite.config.ts
  * into e2e/bench/.out/node.mjs with `webgpu` left external, so dawn.node is loaded from
- * node_modules or from --dawn / DAWN_NODE. The training steps are measured by stepBench.ts,
+ * node_modules or from --dawn / DAWN_NODE. The training steps are measured by src/core/training/stepBench.ts,
  * the same plan as the browser's benchmark worker: see there. Per backend and model size it prints,
  * measured in this one run:
  * - per loss: step time ÷ cross-entropy step time in rotating interleaved rounds (median and
@@ -29,7 +29,7 @@ import { switchBackend } from '../../src/worker/backend';
 import { releaseDawn, type AdapterReport } from './dawn';
 import { CHECK_TOLERANCE, compareProbes, probeBackend, PROBE, type Probe, type ProbeComparison } from './lossCheck';
 import type { NodeBackend } from './nodeOptions';
-import { runStepBench, type StepBenchResult } from './stepBench';
+import { runStepBench, type StepBenchResult } from '../../src/core/training/stepBench';
 
 interface Run {
   size: number;

@@ -40,6 +40,7 @@ import { chromium, type Page } from '@playwright/test';
 import type { BenchState } from '../../src/app/bench';
 import type { BenchResult } from '../../src/worker/bench.worker';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium';
+import { quantile } from '../../src/core/training/stepBench';
 
 
 const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
@@ -194,16 +195,6 @@ async function runPage(page: Page, base: string, backend: Backend): Promise<Benc
   await page.goto(`${base}/bench.html?${q}`);
   await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: PAGE_TIMEOUT_MS, polling: 500 });
   return (await page.evaluate(() => window.__bench)) as BenchState;
-}
-
-/** Linear-interpolated quantile of sorted values. */
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = (sorted.length - 1) * q;
-  const lo = Math.floor(i);
-  const a = sorted[lo] ?? NaN;
-  const b = sorted[Math.min(lo + 1, sorted.length - 1)] ?? NaN;
-  return a + (b - a) * (i - lo);
 }
 
 const f = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));

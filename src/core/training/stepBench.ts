@@ -38,11 +38,13 @@
  * pool of free buffers included).
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '../../src/core/data/rng';
-import { generateSynthetic } from '../../src/core/data/synthetic';
-import { createLoss, LOSS_IDS, PAPER_COMPARISON, paperParams, type LossFn, type LossId } from '../../src/core/losses';
-import { buildUNet, countParameters, DEFAULT_UNET, type UNetConfig } from '../../src/core/model';
-import { createOptimizer, DEFAULT_TRAINING, makeBatch, prepareSamples } from '../../src/core/training';
+import { createRng } from '../data/rng';
+import { generateSynthetic } from '../data/synthetic';
+import { createLoss, LOSS_IDS, PAPER_COMPARISON, paperParams, type LossFn, type LossId } from '../losses';
+import { buildUNet, countParameters, DEFAULT_UNET, type UNetConfig } from '../model';
+import { createOptimizer } from './trainer';
+import { DEFAULT_TRAINING } from './config';
+import { makeBatch, prepareSamples } from './samples';
 
 export interface StepBenchRequest {
   /** Backend name, for the progress messages (the caller has switched to it). */
