@@ -87,7 +87,7 @@ export function DropZone() {
       {loading && progress && (
         <div className="progress-row" aria-live="polite">
           <label>
-            {progress.total ? `Decoding case ${Math.min(progress.done + 1, progress.total)} of ${progress.total} (${progress.label})` : 'Reading files…'}{' '}
+            {progress.total ? `Decoding case ${Math.min(Math.floor(progress.done) + 1, progress.total)} of ${progress.total} (${progress.label})` : 'Reading files…'}{' '}
             <progress max={progress.total || undefined} value={progress.total ? progress.done : undefined} />
           </label>
         </div>
