@@ -1,0 +1,38 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { loadDataset } from '../core/data/dataset';
+import { cvcFixture } from '../core/data/testing/layouts';
+import { fileSource, inputFilesFrom } from './nodeFiles';
+
+describe('inputFilesFrom', () => {
+  it('a folder is walked like a dropped folder and loads as the same dataset; a zip of it too', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'segstudio-'));
+    const f = cvcFixture();
+    for (const file of f.files) {
+      const p = join(base, 'set', file.path);
+      mkdirSync(join(p, '..'), { recursive: true });
+      writeFileSync(p, file.bytes);
+    }
+    const files = await inputFilesFrom(join(base, 'set'));
+    expect(files.map((x) => x.path)).toEqual(f.files.map((x) => `set/${x.path}`).sort());
+    const fromFolder = await loadDataset(files);
+    writeFileSync(join(base, 'set.zip'), zipSync(Object.fromEntries(f.files.map((x) => [x.path, x.bytes]))));
+    const fromZip = await loadDataset(await inputFilesFrom(join(base, 'set.zip')));
+    expect(fromFolder.issues).toEqual([]);
+    expect(fromZip.issues).toEqual([]);
+    expect(fromFolder.cases.map((c) => c.id)).toEqual(Object.keys(f.expected).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })));
+    expect(fromZip.cases.map((c) => c.id)).toEqual(fromFolder.cases.map((c) => c.id));
+  });
+  it('reads ranges of a file and says when there is nothing at a path', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'segstudio-'));
+    const p = join(base, 'bytes.bin');
+    writeFileSync(p, Uint8Array.from({ length: 300 }, (_, i) => i % 256));
+    const s = fileSource(p, 300);
+    expect(Array.from(await s.read(10, 14))).toEqual([10, 11, 12, 13]);
+    expect((await s.read(290, 400)).length).toBe(10);
+    await expect(inputFilesFrom(join(base, 'nothing'))).rejects.toThrow(/nothing: no such file or folder/);
+  });
+});
