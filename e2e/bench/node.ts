@@ -26,7 +26,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { switchBackend } from '../../src/worker/backend';
-import { releaseDawn, type AdapterReport } from './dawn';
+import { releaseDawn, type AdapterReport } from '../../src/cli/dawn';
 import { CHECK_TOLERANCE, compareProbes, probeBackend, PROBE, type Probe, type ProbeComparison } from './lossCheck';
 import type { NodeBackend } from './nodeOptions';
 import { runStepBench, type StepBenchResult } from '../../src/core/training/stepBench';

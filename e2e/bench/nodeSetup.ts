@@ -3,7 +3,7 @@
  * Dawn's navigator.gpu before anything imports tfjs-backend-webgpu (which looks for
  * navigator.gpu once, when imported). e2e/bench/node.ts imports it before tfjs.
  */
-import { installDawn, type DawnInstall } from './dawn';
+import { installDawn, type DawnInstall } from '../../src/cli/dawn';
 import { parseNodeBenchOptions } from './nodeOptions';
 
 export const options = parseNodeBenchOptions();
