@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createRng } from './rng';
-import { ownSplit, paperSplit, paperSplitSizes, parseSplitCsv, splitCases, splitOf, splitToCsv, type DatasetSplit } from './split';
+import { developmentFold, ownSplit, paperSplit, paperSplitSizes, parseSplitCsv, splitCases, splitOf, splitToCsv, type DatasetSplit } from './split';
 import type { SplitName } from './types';
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `case_${String(i).padStart(3, '0')}`);
@@ -129,5 +129,27 @@ describe('split CSV', () => {
     expect(() => parseSplitCsv('id,split\na,train\na,test\n')).toThrow(/line 3.*twice/);
     expect(() => parseSplitCsv('id,split\na,train,x\n')).toThrow(/line 2.*2 fields/);
     expect(() => parseSplitCsv('id,split\n"a,train\n')).toThrow(/unterminated/);
+  });
+});
+
+describe('developmentFold', () => {
+  const split = { train: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], validation: ['h', 'i', 'j'], test: ['x', 'y'] };
+  it('deals the development cases into folds: each case validates exactly once, the test set never moves', () => {
+    const folds = [0, 1, 2].map((k) => developmentFold(split, k, 3, 7));
+    const validations = folds.map((f) => f.validation);
+    expect(validations.map((v) => v.length).sort()).toEqual([3, 3, 4]);
+    expect(validations.flat().sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
+    for (const f of folds) {
+      expect(f.test).toEqual(['x', 'y']);
+      expect([...f.train, ...f.validation].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']);
+    }
+    expect(developmentFold(split, 1, 3, 7)).toEqual(folds[1]);
+    expect(developmentFold(split, 0, 3, 8)).not.toEqual(folds[0]);
+    expect(developmentFold(split, 0, 1, 7)).toEqual(split);
+  });
+  it('refuses impossible folds', () => {
+    expect(() => developmentFold(split, 3, 3, 1)).toThrow('fold must be 0 … 2, got 3');
+    expect(() => developmentFold(split, 0, 11, 1)).toThrow('11 folds need at least 11 development cases, there are 10');
+    expect(() => developmentFold(split, 0, 0, 1)).toThrow('folds must be a positive integer, got 0');
   });
 });

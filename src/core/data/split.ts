@@ -83,6 +83,25 @@ export function splitCases(cases: ReadonlyArray<Pick<Case, 'id' | 'ownSplit'>>, 
   return own ? { ...ownSplit(cases, seed), method: 'own' } : { ...paperSplit(cases.map((c) => c.id), seed), method: 'paper' };
 }
 
+/**
+ * Fold `fold` of `folds` of the development set (training + validation) of `split`: the
+ * development cases, shuffled with the seed, are dealt into `folds` folds of sizes differing by
+ * at most one; fold `fold` becomes the validation set and the others the training set. The test
+ * set is unchanged, so every fold's test scores are of the same cases. `folds` = 1 returns the
+ * split as it is.
+ */
+export function developmentFold(split: DatasetSplit, fold: number, folds: number, seed: number | string): DatasetSplit {
+  if (!Number.isInteger(folds) || folds < 1) throw new RangeError(`folds must be a positive integer, got ${folds}`);
+  if (!Number.isInteger(fold) || fold < 0 || fold >= folds) throw new RangeError(`fold must be 0 … ${folds - 1}, got ${fold}`);
+  if (folds === 1) return finish(split);
+  const dev = [...split.train, ...split.validation];
+  if (dev.length < folds) throw new RangeError(`${folds} folds need at least ${folds} development cases, there are ${dev.length}`);
+  const order = shuffledIds(dev, seed, 'developmentFolds');
+  const validation = order.filter((_, i) => i % folds === fold);
+  const train = order.filter((_, i) => i % folds !== fold);
+  return finish({ train, validation, test: split.test });
+}
+
 /** Which split an id is in (undefined when in none). */
 export function splitOf(split: DatasetSplit, id: string): SplitName | undefined {
   return SPLIT_NAMES.find((name) => split[name].includes(id));
