@@ -12,6 +12,7 @@ export {
   INSTANCE_NORM_EPSILON,
   InstanceNormalization,
   instanceNorm,
+  instanceNormComposite,
   instanceNormalization,
   type InstanceNormalizationArgs,
 } from './instanceNorm';

@@ -15,10 +15,14 @@
  * and inference compute the same function: it behaves identically at batch size 1 or 2, which
  * is what small-batch medical segmentation trains with.
  *
- * Only basic differentiable ops are used (tf.moments, sub, add, rsqrt, mul), all of which have
- * kernels and gradients on the cpu, webgl and webgpu backends.
+ * Two implementations compute it. Where the backend has the fused kernels (core/kernels: the
+ * CPU backend once registerFastCpuKernels() has run), one kernel computes the forward pass and
+ * one its gradient. Elsewhere the composite form is used: basic differentiable ops (tf.moments,
+ * sub, add, rsqrt, mul) with kernels and gradients on the cpu, webgl and webgpu backends. Both
+ * take the same weights, so the layer's saved form does not depend on which one ran.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedInstanceNorm, hasFusedInstanceNorm } from '../kernels/instanceNorm';
 
 /** ε added to the variance before the square root (PyTorch's InstanceNorm default). */
 export const INSTANCE_NORM_EPSILON = 1e-5;
@@ -30,17 +34,8 @@ function spatialAxes(rank: number): number[] {
   return axes;
 }
 
-/**
- * y = γ·(x − μ)/√(σ² + ε) + β with μ, σ² per sample and channel over the spatial axes of a
- * channels-last x ([B, H, W, C] or [B, D, H, W, C]). gamma and beta have shape [C]; either may
- * be null (scale 1, shift 0). The caller owns the returned tensor; intermediates are disposed.
- */
-export function instanceNorm(
-  x: tf.Tensor,
-  gamma: tf.Tensor | null,
-  beta: tf.Tensor | null,
-  eps: number = INSTANCE_NORM_EPSILON,
-): tf.Tensor {
+/** Throws unless x is channels-last of rank ≥ 3, ε > 0 and γ, β (when given) have shape [C]. */
+function checkArguments(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null, eps: number): void {
   if (x.rank < 3) {
     throw new Error(`instanceNorm: expected a channels-last input [B, H, W, C] (rank ≥ 3); got shape [${x.shape.join(', ')}]`);
   }
@@ -53,6 +48,37 @@ export function instanceNorm(
       throw new Error(`instanceNorm: ${label} must have shape [${channels}] (one value per channel); got [${p.shape.join(', ')}]`);
     }
   }
+}
+
+/**
+ * y = γ·(x − μ)/√(σ² + ε) + β with μ, σ² per sample and channel over the spatial axes of a
+ * channels-last x ([B, H, W, C] or [B, D, H, W, C]). gamma and beta have shape [C]; either may
+ * be null (scale 1, shift 0). The caller owns the returned tensor; intermediates are disposed.
+ * Uses the fused kernels where the active backend has them, else {@link instanceNormComposite}.
+ */
+export function instanceNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+  eps: number = INSTANCE_NORM_EPSILON,
+): tf.Tensor {
+  if (!hasFusedInstanceNorm()) return instanceNormComposite(x, gamma, beta, eps);
+  checkArguments(x, gamma, beta, eps);
+  return tf.tidy(() => {
+    const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+    const channels = x.shape[x.rank - 1] ?? 0;
+    return fusedInstanceNorm(xf, gamma ?? tf.ones([channels]), beta ?? tf.zeros([channels]), eps);
+  });
+}
+
+/** {@link instanceNorm} from generic differentiable ops, on any backend. */
+export function instanceNormComposite(
+  x: tf.Tensor,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+  eps: number = INSTANCE_NORM_EPSILON,
+): tf.Tensor {
+  checkArguments(x, gamma, beta, eps);
   return tf.tidy(() => {
     const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
     const { mean, variance } = tf.moments(xf, spatialAxes(x.rank), true);
