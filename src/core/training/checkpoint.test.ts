@@ -7,15 +7,15 @@ import { trainingConfig, type TrainingConfig } from './config';
 import { Experiment, type ExperimentCheckpoint, type ExperimentEvent, type ExperimentOptions } from './experiment';
 import { prepareSamples } from './samples';
 import { Trainer, type EpochSummary } from './trainer';
-import { installFastCpuConvGradients, restoreStockCpuConvGradients } from './testing/fastCpuConv';
+import { registerFastCpuKernels, restoreStockCpuKernels } from '../kernels';
 import { syntheticCases } from './testing/fixtures';
 import { tinyModel } from './testing/tinyModel';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  installFastCpuConvGradients();
+  registerFastCpuKernels();
 });
-afterAll(() => restoreStockCpuConvGradients());
+afterAll(() => restoreStockCpuKernels());
 
 const clone = <T>(x: T): T => globalThis.structuredClone(x);
 

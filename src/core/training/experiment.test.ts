@@ -5,15 +5,15 @@ import { PAPER_COMPARISON, paperParams } from '../losses';
 import { caseMetrics } from '../metrics';
 import { Experiment, gammaSweepRuns, predictCaseSlices, paperRuns, resolveRunSpecs, type ExperimentEvent, type ExperimentOptions } from './experiment';
 import { normalizedSlices } from './samples';
-import { installFastCpuConvGradients, restoreStockCpuConvGradients } from './testing/fastCpuConv';
+import { registerFastCpuKernels, restoreStockCpuKernels } from '../kernels';
 import { stackCases, syntheticCases } from './testing/fixtures';
 import { tinyModel } from './testing/tinyModel';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  installFastCpuConvGradients();
+  registerFastCpuKernels();
 });
-afterAll(() => restoreStockCpuConvGradients());
+afterAll(() => restoreStockCpuKernels());
 
 const cases = syntheticCases(8, 5, 32);
 const split: DatasetSplit = {

@@ -15,15 +15,15 @@ import {
   type ExperimentRequest,
   type ModelFiles,
 } from './experimentFile';
-import { installFastCpuConvGradients, restoreStockCpuConvGradients } from './testing/fastCpuConv';
+import { registerFastCpuKernels, restoreStockCpuKernels } from '../kernels';
 import { experimentFileFixture } from './testing/experimentRecords';
 import { syntheticCases } from './testing/fixtures';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  installFastCpuConvGradients();
+  registerFastCpuKernels();
 });
-afterAll(() => restoreStockCpuConvGradients());
+afterAll(() => restoreStockCpuKernels());
 
 /** The model's artifacts as the training worker stores them (topology, specs, one buffer). */
 async function artifacts(model: tf.LayersModel): Promise<ModelFiles> {

@@ -5,15 +5,15 @@ import { argmaxLabels } from '../metrics';
 import { trainingConfig, type TrainingConfig } from './config';
 import { prepareSamples, type PreparedSample } from './samples';
 import { createOptimizer, setLearningRate, Trainer, type EpochSummary } from './trainer';
-import { installFastCpuConvGradients, restoreStockCpuConvGradients } from './testing/fastCpuConv';
+import { registerFastCpuKernels, restoreStockCpuKernels } from '../kernels';
 import { syntheticCases } from './testing/fixtures';
 import { tinyModel } from './testing/tinyModel';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  installFastCpuConvGradients();
+  registerFastCpuKernels();
 });
-afterAll(() => restoreStockCpuConvGradients());
+afterAll(() => restoreStockCpuKernels());
 
 const cases = syntheticCases(12, 3, 32);
 const train = prepareSamples(cases.slice(0, 8), { inputWidth: 32, inputHeight: 32 });

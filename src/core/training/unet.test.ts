@@ -6,14 +6,14 @@ import { trainingConfig } from './config';
 import { Experiment } from './experiment';
 import { prepareSamples } from './samples';
 import { Trainer } from './trainer';
-import { installFastCpuConvGradients, restoreStockCpuConvGradients } from './testing/fastCpuConv';
+import { registerFastCpuKernels, restoreStockCpuKernels } from '../kernels';
 import { syntheticCases } from './testing/fixtures';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  installFastCpuConvGradients();
+  registerFastCpuKernels();
 });
-afterAll(() => restoreStockCpuConvGradients());
+afterAll(() => restoreStockCpuKernels());
 
 const UNET: UNetConfig = { inputHeight: 32, inputWidth: 32, inputChannels: 1, numClasses: 2, depth: 2, baseFilters: 4, seed: 7 };
 
