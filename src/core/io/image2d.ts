@@ -358,13 +358,17 @@ function unpackBits(packed: Uint8Array, width: number, height: number, depth: nu
   const out = new Uint8Array(width * height);
   const mask = (1 << depth) - 1;
   const perByte = 8 / depth;
+  // A byte at a time: the samples of one byte, most significant first.
+  const whole = Math.floor(width / perByte);
   for (let y = 0; y < height; y++) {
     const row = rowStart + y * rowBytes;
-    for (let x = 0; x < width; x++) {
-      const byte = packed[row + Math.floor(x / perByte)] ?? 0;
-      const shift = 8 - depth * ((x % perByte) + 1);
-      out[y * width + x] = (byte >> shift) & mask;
+    let o = y * width;
+    for (let i = 0; i < whole; i++) {
+      const byte = packed[row + i] ?? 0;
+      for (let shift = 8 - depth; shift >= 0; shift -= depth) out[o++] = (byte >> shift) & mask;
     }
+    const byte = packed[row + whole] ?? 0;
+    for (let x = whole * perByte, shift = 8 - depth; x < width; x++, shift -= depth) out[o++] = (byte >> shift) & mask;
   }
   return out;
 }
