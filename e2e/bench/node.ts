@@ -14,7 +14,8 @@
  * - the WebGPU adapter (vendor, architecture, device, description, fallback/software);
  * and, with --check (default), whether each backend computes the losses, their gradients and a
  * U-Net's gradients as the CPU backend and the numpy reference do (lossCheck.ts).
- * Options: nodeOptions.ts. Results are merged under "node" into --out / BENCH_OUT (default
+ * The CPU backend runs the product's kernels (core/kernels registerFastCpuKernels), or tfjs's
+ * stock ones with --stock-kernels. Options: nodeOptions.ts. Results are merged under "node" into --out / BENCH_OUT (default
  * bench-results.json). Exit status 1 when a backend could not run, tensors grew, or the check failed.
  *
  * Without a GPU, SwiftShader (Chromium's) serves as the Vulkan driver:
@@ -25,6 +26,7 @@ import { dawn, options } from './nodeSetup';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { registerFastCpuKernels, restoreStockCpuKernels } from '../../src/core/kernels';
 import { switchBackend } from '../../src/worker/backend';
 import { releaseDawn, type AdapterReport } from '../../src/cli/dawn';
 import { CHECK_TOLERANCE, compareProbes, probeBackend, PROBE, type Probe, type ProbeComparison } from './lossCheck';
@@ -57,7 +59,13 @@ async function activate(backend: NodeBackend): Promise<string | null> {
     if ('error' in dawn.adapter) return dawn.adapter.error;
   }
   const r = await switchBackend(backend);
-  return r.ok ? null : r.reason;
+  if (!r.ok) return r.reason;
+  // The CPU backend's kernels: the product's (core/kernels) unless --stock-kernels.
+  if (backend === 'cpu') {
+    if (options.stockKernels) restoreStockCpuKernels();
+    else registerFastCpuKernels();
+  }
+  return null;
 }
 
 function printAdapter(): AdapterReport | null {
@@ -305,7 +313,7 @@ async function main(): Promise<number> {
   const cores = cpus().length;
   console.log(
     `\nTraining benchmark in Node ${process.version} (${process.platform}-${process.arch}, ${cores} cores, ${cpus()[0]?.model ?? 'unknown CPU'}): ` +
-      `backends ${options.backends.join(', ')}; models ${options.models.map((m) => `${m.size}×${m.size}/${m.filters} filters/depth ${m.depth}`).join(', ')}; batch ${options.batch}\n`,
+      `backends ${options.backends.join(', ')}${options.backends.includes('cpu') ? ` (CPU kernels: ${options.stockKernels ? "tfjs's stock ones" : 'core/kernels'})` : ''}; models ${options.models.map((m) => `${m.size}×${m.size}/${m.filters} filters/depth ${m.depth}`).join(', ')}; batch ${options.batch}\n`,
   );
   const adapter = printAdapter();
   if (options.adapterOnly) {

@@ -22,6 +22,8 @@
  *                                          the first step ending after S s (default: no limit)
  *   --check / --no-check  BENCH_CHECK=0|1  compare loss values and gradients on every backend with the
  *                                          CPU backend and the numpy reference (default on)
+ *   --stock-kernels     BENCH_STOCK_KERNELS=1  the CPU backend with tfjs's stock kernels instead of the
+ *                                          product's fast ones (core/kernels, the default)
  *   --out FILE          BENCH_OUT          JSON results, merged under "node" (default bench-results.json),
  *                                          written again after every backend and size
  *   --dawn PATH         DAWN_NODE          dawn.node, or the folder of the `webgpu` package (default: import 'webgpu')
@@ -50,6 +52,8 @@ export interface NodeBenchOptions {
   seconds: number;
   stopAfter: number | null;
   check: boolean;
+  /** The CPU backend with tfjs's stock kernels (else registerFastCpuKernels()). */
+  stockKernels: boolean;
   out: string;
   dawn: string | null;
   dawnOptions: string[];
@@ -113,6 +117,7 @@ export function parseNodeBenchOptions(argv: readonly string[] = process.argv.sli
       check: { type: 'boolean' },
       'no-check': { type: 'boolean' },
       'adapter-only': { type: 'boolean' },
+      'stock-kernels': { type: 'boolean' },
       report: { type: 'string' },
     },
     strict: true,
@@ -157,6 +162,7 @@ export function parseNodeBenchOptions(argv: readonly string[] = process.argv.sli
     seconds: int('seconds', 300),
     stopAfter: stopAfter === undefined ? null : positive('stop-after', stopAfter),
     check: values['no-check'] ? false : values.check ? true : checkEnv === undefined ? true : checkEnv !== '0',
+    stockKernels: values['stock-kernels'] === true || env.BENCH_STOCK_KERNELS === '1',
     out: get('out') ?? 'bench-results.json',
     dawn: get('dawn') ?? null,
     dawnOptions: (get('dawn-options') ?? '')
