@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
+import type { ExperimentCheckpoint } from '../core/training/experiment';
 import { modelFilesFixture, storedExperimentFixture } from '../core/training/testing/experimentRecords';
 import { ExperimentStore } from './experimentStore';
 import { Idb } from './idb';
@@ -49,7 +50,7 @@ describe('ExperimentStore', () => {
     for (const id of ['exp', 'exp-2', 'exp0']) {
       await store.save(storedExperimentFixture(id));
       await store.saveWeights(id, 'dice', modelFilesFixture());
-      await store.saveCheckpoint(id, { version: 1 });
+      await store.saveCheckpoint(id, { version: 1 } as unknown as ExperimentCheckpoint); // the store keeps it as it is
     }
     // 'exp' is damaged, and has weights of a run its record does not list.
     await raw.put('experiments', withRequest('exp', { runs: 'dice' }));

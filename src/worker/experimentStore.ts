@@ -7,9 +7,12 @@
  * code of this origin. {@link ExperimentStore.list} returns such records apart, as broken
  * entries with the reason, and {@link ExperimentStore.remove} deletes them like any other.
  */
-import { truncateText, validateModelFiles, validateStoredExperiment, type ModelFiles } from '../core/training/experimentFile';
+import { asListed, newestFirst, type BrokenExperiment, type EngineStore, type ExperimentList } from '../core/engine/store';
+import type { ExperimentCheckpoint } from '../core/training/experiment';
+import { truncateText, validateModelFiles, validateStoredExperiment, type ModelFiles, type StoredExperiment } from '../core/training/experimentFile';
 import { Idb } from './idb';
-import type { BrokenExperiment, StoredExperiment } from './trainingProtocol';
+
+export type { ExperimentList } from '../core/engine/store';
 
 const DB = 'segmentation-studio';
 const VERSION = 2;
@@ -19,13 +22,6 @@ const CHECKPOINTS = 'checkpoints';
 
 /** tfjs model artifacts: topology and weight specs as JSON, weights as one ArrayBuffer. */
 export type StoredWeights = ModelFiles;
-
-export interface ExperimentList {
-  /** Valid experiments, newest first. */
-  experiments: StoredExperiment[];
-  /** Records that fail validation, by id. */
-  broken: BrokenExperiment[];
-}
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -56,19 +52,13 @@ function recordName(raw: unknown): string {
   return key === undefined ? `${KEY_NAME_PREFIX}missing` : `${KEY_NAME_PREFIX}${keyPart(key)}`;
 }
 
-/** Newest first by creation time (validated dates), then by id: never throws, whatever was stored. */
-function newestFirst(a: StoredExperiment, b: StoredExperiment): number {
-  const d = Date.parse(b.request.createdAt) - Date.parse(a.request.createdAt);
-  if (d) return d;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
 /** Every weights key of an experiment: `${id}/…` (experiment ids contain no '/'). */
 function weightsOf(id: string): IDBKeyRange {
   return IDBKeyRange.bound(`${id}/`, `${id}0`, false, true);
 }
 
-export class ExperimentStore {
+/** The engine's store (core/engine/store.ts) over IndexedDB. */
+export class ExperimentStore implements EngineStore {
   private constructor(private readonly db: Idb) {}
 
   static async open(factory?: IDBFactory): Promise<ExperimentStore> {
@@ -105,7 +95,7 @@ export class ExperimentStore {
         broken.push({ id: recordName(raw), reason: errorText(err) });
         continue;
       }
-      experiments.push(e.status === 'running' ? { ...e, status: 'interrupted', message: 'the page was closed or reloaded during training; finished epochs are kept' } : e);
+      experiments.push(asListed(e));
     }
     experiments.sort(newestFirst);
     broken.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -123,12 +113,12 @@ export class ExperimentStore {
   }
 
   /** The newest epoch checkpoint of an experiment (structured-cloneable, weights included). */
-  saveCheckpoint(id: string, checkpoint: unknown): Promise<unknown> {
+  saveCheckpoint(id: string, checkpoint: ExperimentCheckpoint): Promise<unknown> {
     return this.db.put(CHECKPOINTS, checkpoint, id);
   }
 
-  getCheckpoint<T>(id: string): Promise<T | undefined> {
-    return this.db.get<T>(CHECKPOINTS, id);
+  getCheckpoint(id: string): Promise<ExperimentCheckpoint | undefined> {
+    return this.db.get<ExperimentCheckpoint>(CHECKPOINTS, id);
   }
 
   /**

@@ -5,14 +5,12 @@
  */
 import type { Case } from '../core/data/types';
 import type { BackendName } from './backend';
-import type { ExperimentFile, ExperimentRequest, ModelFiles, PredictRequest, RunPrediction, TrainingCommand, TrainingEvent } from './trainingProtocol';
+import type { PredictionResult } from '../core/engine/types';
+import type { ExperimentFile, ExperimentRequest, ModelFiles, PredictRequest, TrainingCommand, TrainingEvent } from './trainingProtocol';
+
+export type { PredictionResult } from '../core/engine/types';
 
 export type TrainingListener = (e: TrainingEvent | { type: 'crashed'; message: string }) => void;
-
-export interface PredictionResult {
-  results: RunPrediction[];
-  failed: { run: string; message: string }[];
-}
 
 interface PendingPrediction {
   request: PredictRequest;

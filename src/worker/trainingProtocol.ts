@@ -1,25 +1,13 @@
 /** Messages between the page and the training worker (which owns tfjs, the backend and every tensor). */
 import type { Case } from '../core/data/types';
-import type { ExperimentEvent, ExperimentSnapshot } from '../core/training/experiment';
-import type { ExperimentFile, ExperimentRequest, ExperimentStatus, ModelFiles, StoredExperiment } from '../core/training/experimentFile';
+import type { BrokenExperiment } from '../core/engine/store';
+import type { EngineEvent, InferenceCaseResult, RunPrediction } from '../core/engine/types';
+import type { ExperimentFile, ExperimentRequest, ModelFiles, StoredExperiment } from '../core/training/experimentFile';
 import type { BackendInfo, BackendName } from './backend';
 
 export type { ExperimentFile, ExperimentRequest, ExperimentStatus, ModelFiles, StoredExperiment } from '../core/training/experimentFile';
-
-/**
- * A stored record that fails validation (core/training/experimentFile.ts): listed apart, with
- * the reason, so that it can be seen and deleted. `id` is the record's id when that is a
- * string, otherwise a description of its IndexedDB key; either way 'remove' takes it.
- */
-export interface BrokenExperiment {
-  id: string;
-  reason: string;
-}
-
-export interface InferenceCaseResult {
-  id: string;
-  dsc: number[];
-}
+export type { BrokenExperiment } from '../core/engine/store';
+export type { InferenceCaseResult, RunPrediction } from '../core/engine/types';
 
 /**
  * Segmentation of chosen axial slices of one case by runs of an experiment: the live (or last)
@@ -35,15 +23,6 @@ export interface PredictRequest {
   caseId: string;
   case?: Case;
   slices: number[];
-}
-
-export interface RunPrediction {
-  run: string;
-  /** One label map per requested slice (slice width × height, class per pixel). */
-  labels: Uint8Array[];
-  /** Epochs the weights had seen, and whether they are the run's best (stored or restored) weights. */
-  epochs: number;
-  weights: 'current' | 'best';
 }
 
 export type TrainingCommand =
@@ -63,16 +42,13 @@ export type TrainingCommand =
 export type TrainingEvent =
   | { type: 'ready'; backend: BackendInfo; skipped: string[] }
   | { type: 'backendFailed'; message: string }
-  | { type: 'started'; id: string; snapshot: ExperimentSnapshot; stepsPerEpoch: number }
-  | { type: 'experiment'; id: string; event: ExperimentEvent }
-  | { type: 'snapshot'; id: string; snapshot: ExperimentSnapshot }
-  | { type: 'ended'; id: string; status: ExperimentStatus; message?: string; snapshot: ExperimentSnapshot | null }
+  /** started, experiment (steps, epochs, results), snapshot, ended, error: core/engine/types.ts */
+  | EngineEvent
   /** The stored experiments, newest first, and the stored records that fail validation. */
   | { type: 'experiments'; list: StoredExperiment[]; broken: BrokenExperiment[] }
   | { type: 'experimentFile'; file: ExperimentFile }
   | { type: 'modelFiles'; name: string; model: ModelFiles }
   | { type: 'inferenceFailed'; name: string; message: string }
-  | { type: 'inference'; name: string; perCase: { id: string; dsc: number[]; iou: number[]; precision: number[]; recall: number[] }[] }
+  | { type: 'inference'; name: string; perCase: InferenceCaseResult[] }
   | { type: 'prediction'; requestId: number; results: RunPrediction[]; failed: { run: string; message: string }[] }
-  | { type: 'predictionFailed'; requestId: number; message: string; missingCase?: boolean }
-  | { type: 'error'; message: string };
+  | { type: 'predictionFailed'; requestId: number; message: string; missingCase?: boolean };

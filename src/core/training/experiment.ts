@@ -448,7 +448,8 @@ export class Experiment {
     cp.snapshot.runs.forEach((h, i) => {
       this.runStates[i]!.history = structuredClone(h);
     });
-    this.stopRequested = cp.snapshot.stopped;
+    // Resuming means continuing: a stop recorded in the checkpoint is not carried over.
+    this.stopRequested = false;
     const next = cp.next === null ? -1 : this.runStates.findIndex((r) => r.spec.id === cp.next);
     this.cursor = next < 0 ? 0 : next;
   }
