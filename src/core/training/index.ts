@@ -58,20 +58,10 @@ export {
   type TrainerCheckpoint,
   type WeightArray,
 } from './checkpoint';
-export {
-  Trainer,
-  createOptimizer,
-  disposeOptimizer,
-  modelGeometry,
-  scoreInsideImage,
-  setLearningRate,
-  type EpochSummary,
-  type Evaluation,
-  type Prediction,
-  type PredictOptions,
-  type StopReason,
-  type TrainerData,
-} from './trainer';
+export { decodeOptimizer, encodeOptimizer, optimizerSlotNames, trainerCheckpointProblems, type TrainerLayout } from './checkpointCodec';
+export { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
+export { modelGeometry, Predictor, type Prediction, type PredictOptions, type PredictorOptions } from './slidingWindow';
+export { Trainer, scoreInsideImage, type EpochSummary, type Evaluation, type StopReason, type TrainerData } from './trainer';
 export {
   Experiment,
   GAMMA_SWEEP,

@@ -23,31 +23,25 @@
  * core/metrics' empty-mask conventions, inside the image (padding excluded) and its roi.
  * Without validation samples the schedules follow the training loss instead.
  *
- * Inference on images larger than the model input: nnU-Net's sliding window (Isensee et al.
- * 2021, Nat. Methods 18:203–211; data/patches.ts) with overlapping windows whose softmax outputs
- * are blended with a Gaussian importance map, then argmax.
+ * Inference on images of any size: slidingWindow.ts. The state a checkpoint holds is read and
+ * put back through checkpointCodec.ts; the optimizers are in optimizer.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { extractPatch, gaussianImportance, slidingWindows, DEFAULT_WINDOW_OVERLAP } from '../data/patches';
-import { cropPlane, padTo, type CropBox } from '../data/resize';
+import { cropPlane, type CropBox } from '../data/resize';
 import { createRng } from '../data/rng';
 import type { Sample2D } from '../data/types';
 import type { LossFn } from '../losses';
 import { argmaxLabels, caseMetrics } from '../metrics';
 import { resolveStepsPerEpoch, validateTrainingConfig, DEFAULT_TRAINING, type TrainingConfig } from './config';
-import {
-  CHECKPOINT_VERSION,
-  CheckpointMismatchError,
-  differences,
-  modelWeightNames,
-  readWeights,
-  weightProblems,
-  weightTensors,
-  type OptimizerCheckpoint,
-  type TrainerCheckpoint,
-} from './checkpoint';
-import { batchArrays, writeOneHot } from './samples';
+import { CHECKPOINT_VERSION, CheckpointMismatchError, modelWeightNames, readWeights, weightTensors, type TrainerCheckpoint } from './checkpoint';
+import { decodeOptimizer, encodeOptimizer, trainerCheckpointProblems } from './checkpointCodec';
+import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
+import { batchArrays } from './samples';
 import { BestCheckpoint, EarlyStopping, ReduceLROnPlateau, type EarlyStoppingState, type PlateauState } from './schedule';
+import { modelGeometry, Predictor, type Prediction, type PredictOptions } from './slidingWindow';
+
+export { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
+export { modelGeometry, type Prediction, type PredictOptions } from './slidingWindow';
 
 /** Why a run ended. 'stopped' is set by the caller (experiment.ts), never by the trainer. */
 export type StopReason = 'maxEpochs' | 'earlyStop' | 'stopped';
@@ -89,67 +83,6 @@ export interface EpochSummary {
   stop: Exclude<StopReason, 'stopped'> | null;
 }
 
-export interface Prediction {
-  /** Argmax class per pixel, y·width + x, at the image's size. */
-  labels: Uint8Array;
-  /** Softmax probabilities, C per pixel (only when asked for). */
-  probabilities?: Float32Array;
-}
-
-export interface PredictOptions {
-  /** Also return the probabilities. Default false. */
-  probabilities?: boolean;
-  /** Overlap of neighbouring windows for images larger than the input. Default 0.5 (nnU-Net). */
-  overlap?: number;
-}
-
-/** Sets an optimizer's learning rate (SGD and momentum through setLearningRate; Adam reads its field every step). */
-export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  const o = optimizer as tf.Optimizer & { setLearningRate?: (lr: number) => void; learningRate?: number };
-  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
-  else if (typeof o.learningRate === 'number') o.learningRate = lr;
-  else throw new Error(`cannot set the learning rate of ${optimizer.getClassName()}`);
-}
-
-/** The optimizer the configuration names. */
-export function createOptimizer(config: TrainingConfig): tf.Optimizer {
-  if (config.optimizer === 'adam') return tf.train.adam(config.learningRate);
-  return config.momentum > 0 ? tf.train.momentum(config.learningRate, config.momentum) : tf.train.sgd(config.learningRate);
-}
-
-/**
- * Frees an optimizer. tfjs 4.22's MomentumOptimizer.dispose() does not free the learning-rate
- * scalar it inherits from SGDOptimizer (`c`); it is freed here (a no-op when already disposed).
- */
-export function disposeOptimizer(optimizer: tf.Optimizer): void {
-  optimizer.dispose();
-  const c = (optimizer as unknown as { c?: tf.Tensor }).c;
-  if (c && !c.isDisposed) c.dispose();
-}
-
-/** Adam's running β1^t, β2^t variables (tfjs internals; undefined for other optimizers). */
-function adamAccBeta(optimizer: tf.Optimizer): [tf.Variable, tf.Variable] | undefined {
-  const o = optimizer as unknown as { accBeta1?: unknown; accBeta2?: unknown };
-  return o.accBeta1 instanceof tf.Variable && o.accBeta2 instanceof tf.Variable ? [o.accBeta1, o.accBeta2] : undefined;
-}
-
-/** [height, width, channels] of a model's input and its number of output classes. */
-export function modelGeometry(model: tf.LayersModel): { height: number; width: number; channels: number; classes: number } {
-  const input = model.inputs[0]?.shape;
-  const output = model.outputs[0]?.shape;
-  if (!input || input.length !== 4 || !output || output.length !== 4) {
-    throw new Error('the model must take [batch, height, width, channels] and output [batch, height, width, classes]');
-  }
-  const [, h, w, c] = input;
-  const [, oh, ow, k] = output;
-  if (typeof h !== 'number' || typeof w !== 'number' || typeof c !== 'number' || typeof k !== 'number') {
-    throw new Error(`the model needs a fixed input size and class count, got input ${JSON.stringify(input)}, output ${JSON.stringify(output)}`);
-  }
-  if (oh !== h || ow !== w) throw new Error(`the model's output ${String(oh)}×${String(ow)} differs from its input ${h}×${w}`);
-  if (k < 2) throw new Error(`the model must output at least 2 classes (background + 1), got ${k}`);
-  return { height: h, width: w, channels: c, classes: k };
-}
-
 export class Trainer {
   readonly model: tf.LayersModel;
   readonly config: TrainingConfig;
@@ -161,6 +94,7 @@ export class Trainer {
 
   private readonly loss: LossFn;
   private readonly data: TrainerData;
+  private readonly predictor: Predictor;
   private optimizer: tf.Optimizer;
   private readonly variables: tf.Variable[];
   private readonly lossSum: tf.Variable;
@@ -192,6 +126,7 @@ export class Trainer {
     this.inputWidth = g.width;
     this.inputHeight = g.height;
     this.inputChannels = g.channels;
+    this.predictor = new Predictor(model, { batchSize: this.config.evalBatchSize, loss });
     if (data.train.length === 0) throw new RangeError('there are no training samples');
     for (const [split, list] of [
       ['training', data.train],
@@ -398,49 +333,13 @@ export class Trainer {
     opts: { loss?: boolean } = {},
   ): Promise<void> {
     this.checkUsable();
-    const withLoss = opts.loss ?? true;
-    const W = this.inputWidth;
-    const H = this.inputHeight;
-    let i = 0;
-    while (i < samples.length) {
-      const s = samples[i]!;
-      if (s.width !== W || s.height !== H) {
-        const probs = await this.probabilities(s, DEFAULT_WINDOW_OVERLAP);
-        const loss = withLoss ? await this.lossOf(s, probs) : NaN;
-        visit(s, probs, loss, i);
-        i++;
-        continue;
-      }
-      const batch: number[] = [];
-      for (let j = i; j < samples.length && batch.length < this.config.evalBatchSize; j++) {
-        const t = samples[j]!;
-        if (t.width !== W || t.height !== H) break;
-        batch.push(j);
-      }
-      const a = batchArrays(samples, batch, createRng(0), { numClasses: this.numClasses, width: W, height: H });
-      const [p, l] = tf.tidy(() => {
-        const x = tf.tensor4d(a.x, [batch.length, H, W, a.shape.channels], 'float32');
-        const y = tf.tensor4d(a.y, [batch.length, H, W, this.numClasses], 'float32');
-        const probs = this.model.apply(x, { training: false }) as tf.Tensor;
-        return [probs, withLoss ? tf.mul(this.loss(y, probs), batch.length) : tf.scalar(NaN)] as [tf.Tensor, tf.Tensor];
-      });
-      const [pData, lData] = await Promise.all([p.data() as Promise<Float32Array>, l.data()]);
-      p.dispose();
-      l.dispose();
-      const per = W * H * this.numClasses;
-      const batchLoss = lData[0]!;
-      batch.forEach((j, b) => visit(samples[j]!, pData.slice(b * per, (b + 1) * per), batchLoss / batch.length, j));
-      i += batch.length;
-    }
+    await this.predictor.forEachPrediction(samples, visit, opts);
   }
 
-  /** Segmentation of one normalised image of any size (see the file header). */
-  async predict(image: Sample2D, opts: PredictOptions = {}): Promise<Prediction> {
+  /** Segmentation of one normalised image of any size (slidingWindow.ts). */
+  predict(image: Sample2D, opts: PredictOptions = {}): Promise<Prediction> {
     this.checkUsable();
-    if (image.channels !== this.inputChannels) throw new RangeError(`the image has ${image.channels} channels; the model takes ${this.inputChannels}`);
-    const probs = await this.probabilities(image, opts.overlap ?? DEFAULT_WINDOW_OVERLAP);
-    const labels = argmaxLabels(probs, this.numClasses);
-    return opts.probabilities ? { labels, probabilities: probs } : { labels };
+    return this.predictor.predict(image, opts);
   }
 
   /** Puts the best checkpoint's weights into the model; false when there is none yet. */
@@ -484,7 +383,7 @@ export class Trainer {
         readWeights(this.model.getWeights(), names),
         this.bestWeights ? readWeights(this.bestWeights, names) : Promise.resolve(null),
         this.lossSum.data().then((d) => d[0]!),
-        this.optimizerCheckpoint(names),
+        encodeOptimizer(this.optimizer, this.model, names),
       ]);
       return { ...head, lossSum, weights, bestWeights, optimizer };
     } finally {
@@ -494,7 +393,13 @@ export class Trainer {
 
   /** Throws a {@link CheckpointMismatchError} listing why `cp` cannot be restored into this trainer. */
   checkRestorable(cp: TrainerCheckpoint): void {
-    const problems = this.restoreProblems(cp);
+    const problems = trainerCheckpointProblems(cp, {
+      config: this.config,
+      trainSamples: this.data.train.length,
+      stepsPerEpoch: this.stepsPerEpoch,
+      model: this.model,
+      optimizer: this.optimizer.getClassName(),
+    });
     if (problems.length > 0) throw new CheckpointMismatchError('the checkpoint does not fit this trainer', problems);
   }
 
@@ -513,7 +418,7 @@ export class Trainer {
     try {
       // The optimizer first: the only asynchronous part, on a new optimizer, so that a failure
       // leaves this trainer as it was.
-      const optimizer = await this.restoredOptimizer(cp.optimizer, cp.lr);
+      const optimizer = await decodeOptimizer(this.config, cp.optimizer, cp.lr);
       disposeOptimizer(this.optimizer);
       this.optimizer = optimizer;
       const weights = weightTensors(cp.weights);
@@ -553,115 +458,6 @@ export class Trainer {
     if (opts.model) this.model.dispose();
   }
 
-  private async optimizerCheckpoint(weightNames: readonly string[]): Promise<OptimizerCheckpoint> {
-    const className = this.optimizer.getClassName();
-    const accBeta = className === 'Adam' ? adamAccBeta(this.optimizer) : undefined;
-    const [iter, ...slots] = await this.optimizer.getWeights();
-    try {
-      const iterations = iter ? (await iter.tensor.data())[0]! : 0;
-      const names = this.slotNames(className, slots.length > 0, weightNames);
-      if (names.length !== slots.length) throw new Error(`the ${className} optimizer has ${slots.length} slot variables; expected ${names.length}`);
-      const [slotArrays, beta] = await Promise.all([
-        readWeights(
-          slots.map((s) => s.tensor),
-          names,
-        ),
-        accBeta ? Promise.all(accBeta.map(async (v) => (await v.data())[0]!)) : Promise.resolve(null),
-      ]);
-      return { className, iterations, slots: slotArrays, accBeta: beta ? [beta[0]!, beta[1]!] : null };
-    } finally {
-      iter?.tensor.dispose(); // a new scalar (the slots are the optimizer's own variables)
-    }
-  }
-
-  /** A new optimizer with the checkpoint's state and learning rate. */
-  private async restoredOptimizer(cp: OptimizerCheckpoint, lr: number): Promise<tf.Optimizer> {
-    const optimizer = createOptimizer(this.config);
-    try {
-      setLearningRate(optimizer, lr);
-      const values: { name: string; tensor: tf.Tensor }[] = [
-        { name: 'iter', tensor: tf.scalar(cp.iterations, 'int32') },
-        ...cp.slots.map((s) => ({ name: s.name, tensor: tf.tensor(new Float32Array(s.data), s.shape, 'float32') })),
-      ];
-      try {
-        await optimizer.setWeights(values); // the slot variables take over the tensors' data
-      } finally {
-        tf.dispose(values.map((v) => v.tensor));
-      }
-      if (cp.accBeta) {
-        const acc = adamAccBeta(optimizer);
-        if (!acc) throw new Error(`the ${optimizer.getClassName()} optimizer has no β powers to restore`);
-        const [b1, b2] = cp.accBeta;
-        tf.tidy(() => {
-          acc[0].assign(tf.scalar(b1, 'float32'));
-          acc[1].assign(tf.scalar(b2, 'float32'));
-        });
-      }
-      return optimizer;
-    } catch (e) {
-      disposeOptimizer(optimizer);
-      throw e;
-    }
-  }
-
-  /** Names of an optimizer's slot variables (none before its first step). */
-  private slotNames(className: string, started: boolean, weightNames: readonly string[]): string[] {
-    if (!started) return [];
-    const trainable = this.trainableNames(weightNames);
-    if (className === 'Momentum') return trainable.map((n) => `${n}/momentum`);
-    if (className === 'Adam') return [...trainable.map((n) => `${n}/m`), ...trainable.map((n) => `${n}/v`)];
-    return [];
-  }
-
-  /** Names of the trainable weights (the optimizer's variables), in their order. */
-  private trainableNames(weightNames: readonly string[]): string[] {
-    const all = this.model.weights;
-    return this.model.trainableWeights.map((w) => weightNames[all.indexOf(w)] ?? w.originalName);
-  }
-
-  private restoreProblems(cp: TrainerCheckpoint): string[] {
-    if (typeof cp !== 'object' || cp === null) return ['it is not a trainer checkpoint'];
-    if (cp.version !== CHECKPOINT_VERSION) return [`checkpoint version ${String(cp.version)} (this code reads version ${CHECKPOINT_VERSION})`];
-    const p: string[] = [];
-    p.push(...differences(cp.config, this.config).map((d) => `training config ${d}`));
-    if (cp.trainSamples !== this.data.train.length) p.push(`${String(cp.trainSamples)} training samples in the checkpoint, ${this.data.train.length} now`);
-    if (p.length > 0) return p;
-    const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-    if (!isCount(cp.epochIndex) || !isCount(cp.stepInEpoch) || !isCount(cp.globalStep) || cp.stepInEpoch > this.stepsPerEpoch) {
-      p.push(`bad counters (epoch ${String(cp.epochIndex)}, step ${String(cp.stepInEpoch)} of ${this.stepsPerEpoch}, global step ${String(cp.globalStep)})`);
-    } else if (cp.globalStep !== cp.epochIndex * this.stepsPerEpoch + cp.stepInEpoch) {
-      p.push(`global step ${cp.globalStep} does not match epoch ${cp.epochIndex}, step ${cp.stepInEpoch} at ${this.stepsPerEpoch} steps per epoch`);
-    }
-    if (!(typeof cp.lr === 'number' && Number.isFinite(cp.lr) && cp.lr > 0)) p.push(`bad learning rate ${String(cp.lr)}`);
-    if (cp.ended !== null && cp.ended !== 'maxEpochs' && cp.ended !== 'earlyStop') p.push(`bad end reason ${String(cp.ended)}`);
-    if (typeof cp.lossSum !== 'number') p.push('the loss sum is missing');
-    for (const [name, state] of [
-      ['plateau', cp.plateau],
-      ['earlyStopping', cp.earlyStopping],
-      ['bestCheckpoint', cp.bestCheckpoint],
-    ] as const) {
-      if (typeof state !== 'object' || state === null) p.push(`the ${name} state is missing`);
-    }
-    const names = modelWeightNames(this.model);
-    const expected = this.model.weights.map((w, i) => ({ name: names[i]!, shape: w.shape.map((d) => d ?? -1) }));
-    p.push(...weightProblems('weights', cp.weights, expected));
-    if (cp.bestWeights !== null) p.push(...weightProblems('best weights', cp.bestWeights, expected));
-    const o = cp.optimizer as Partial<OptimizerCheckpoint> | undefined;
-    const className = this.optimizer.getClassName();
-    if (!o || typeof o !== 'object' || !Array.isArray(o.slots) || typeof o.iterations !== 'number') {
-      p.push('the optimizer state is missing');
-    } else if (o.className !== className) {
-      p.push(`the checkpoint's optimizer is ${String(o.className)}, this trainer's ${className}`);
-    } else {
-      const slotNames = this.slotNames(className, o.slots.length > 0, names);
-      const byName = new Map(expected.map((e) => [e.name, e.shape]));
-      const slotShapes = slotNames.map((n) => ({ name: n, shape: byName.get(n.slice(0, n.lastIndexOf('/'))) ?? [] }));
-      p.push(...weightProblems(`${className} slots`, o.slots, slotShapes));
-      if (className === 'Adam' && o.accBeta !== null && !(Array.isArray(o.accBeta) && o.accBeta.length === 2)) p.push('bad Adam β powers');
-    }
-    return p;
-  }
-
   private makePlateau(state?: PlateauState): ReduceLROnPlateau {
     const c = this.config;
     return new ReduceLROnPlateau(
@@ -695,71 +491,6 @@ export class Trainer {
       order.push(...base.fork(`pass ${pass}`).shuffle(Array.from({ length: n }, (_, k) => k)));
     }
     return order.slice(0, need);
-  }
-
-  /** Probabilities of one image of any size: directly, padded, or by sliding windows. */
-  private async probabilities(image: Sample2D, overlap: number): Promise<Float32Array> {
-    const W = this.inputWidth;
-    const H = this.inputHeight;
-    const C = this.numClasses;
-    const Cin = this.inputChannels;
-    const padded = padTo(image, Math.max(image.width, W), Math.max(image.height, H));
-    const s = padded.sample;
-    const windows = slidingWindows(s.width, s.height, { width: W, height: H }, overlap);
-    const pixels = s.width * s.height;
-    let out: Float32Array;
-    if (windows.length === 1) {
-      out = await this.runModel(s.image, 1);
-    } else {
-      const importance = gaussianImportance(W, H);
-      const acc = new Float32Array(pixels * C);
-      const weight = new Float32Array(pixels);
-      const per = this.config.evalBatchSize;
-      for (let start = 0; start < windows.length; start += per) {
-        const group = windows.slice(start, start + per);
-        const x = new Float32Array(group.length * W * H * Cin);
-        group.forEach((w, b) => x.set(extractPatch(s, w.x, w.y, W, H).image, b * W * H * Cin));
-        const probs = await this.runModel(x, group.length);
-        group.forEach((w, b) => {
-          for (let r = 0; r < H; r++) {
-            for (let q = 0; q < W; q++) {
-              const src = (b * W * H + r * W + q) * C;
-              const dst = (w.y + r) * s.width + (w.x + q);
-              const g = importance[r * W + q]!;
-              weight[dst] = weight[dst]! + g;
-              for (let c = 0; c < C; c++) acc[dst * C + c] = acc[dst * C + c]! + g * probs[src + c]!;
-            }
-          }
-        });
-      }
-      for (let p = 0; p < pixels; p++) {
-        const inv = 1 / weight[p]!;
-        for (let c = 0; c < C; c++) acc[p * C + c] = acc[p * C + c]! * inv;
-      }
-      out = acc;
-    }
-    return s.width === image.width && s.height === image.height ? out : cropPlane(out, s.width, s.height, C, padded.crop);
-  }
-
-  /** Softmax output for `count` input-sized images stacked in `x`. */
-  private async runModel(x: Float32Array, count: number): Promise<Float32Array> {
-    const p = tf.tidy(() => this.model.apply(tf.tensor4d(x, [count, this.inputHeight, this.inputWidth, this.inputChannels], 'float32'), { training: false }) as tf.Tensor);
-    const data = (await p.data()) as Float32Array;
-    p.dispose();
-    return data;
-  }
-
-  /** The loss of one image's probabilities against its labels. */
-  private async lossOf(sample: Sample2D, probs: Float32Array): Promise<number> {
-    const C = this.numClasses;
-    const y = new Float32Array(sample.width * sample.height * C);
-    writeOneHot(sample.labels, C, y);
-    const l = tf.tidy(() =>
-      this.loss(tf.tensor4d(y, [1, sample.height, sample.width, C], 'float32'), tf.tensor4d(probs, [1, sample.height, sample.width, C], 'float32')),
-    );
-    const v = (await l.data())[0]!;
-    l.dispose();
-    return v;
   }
 
   private checkUsable(): void {
