@@ -10,15 +10,17 @@
  *
  * Per model (--models size/filters/depth,…; default the studio's default U-Net 128/16/4 and the
  * tests' 32/4/2), after one untimed step with each kernel set on a small model of the same
- * depth (the JIT compiles the kernels there), it runs --rounds rounds; in each, --stock-steps
- * steps on the stock kernels and --fast-steps on the product's, the order alternating between
- * rounds, the same model and weights carried on from step to step, batches of --batch slices
- * taken in turn from the foreground slices of the first --cases cases. Each step is
+ * depth (the JIT compiles the kernels there), it runs --rounds rounds; in each, half of
+ * --fast-steps steps on the product's kernels, --stock-steps on the stock kernels, then the other
+ * half on the product's again (so that the fast steps bracket the slow ones in time), the same
+ * model and weights carried on from step to step, batches of --batch slices taken in turn from
+ * the foreground slices of the first --cases cases. Each step is
  * optimizer.minimize (SGD, the paper's learning rate) of the loss (--loss, default cross
  * entropy) inside tf.tidy, its value read back. It prints and writes (--out, merged under
  * "kernels"):
  * - seconds per step with each kernel set and stock ÷ fast (median over rounds of the per-round
- *   ratio of mean step times);
+ *   ratio of mean step times), in wall-clock time and in this process's CPU time (user + system,
+ *   which other processes on a shared machine inflate less);
  * - per kernel: milliseconds per step and share of the step, with each kernel set (time inside
  *   the registered kernel function, measured by wrapping every CPU kernel for the timed steps).
  * Wall-clock time on a machine others may share: the process's CPU time and the load are
@@ -151,6 +153,9 @@ interface ModelResult {
   steps: Record<KernelSet, number>;
   /** Median over the rounds of (stock step ÷ fast step). */
   stockOverFast: number;
+  /** The same in process CPU seconds per step. */
+  cpuStepSeconds: Record<KernelSet, number>;
+  cpuStockOverFast: number;
   /** Per kernel set: kernel name → ms per step and calls per step. */
   kernels: Record<KernelSet, Record<string, { msPerStep: number; callsPerStep: number; share: number }>>;
   lastLoss: Record<KernelSet, number>;
@@ -191,26 +196,46 @@ async function benchModel(samples: PreparedSample[], numClasses: number, m: { si
   const steps: Record<KernelSet, number> = { stock: 0, fast: 0 };
   const lastLoss: Record<KernelSet, number> = { stock: NaN, fast: NaN };
   const ratios: number[] = [];
-  for (let r = 0; r < options.rounds; r++) {
-    const order = r % 2 === 0 ? KERNEL_SETS : [...KERNEL_SETS].reverse();
-    for (const set of order) {
-      switchKernels(set);
-      const n = set === 'stock' ? options.stockSteps : options.fastSteps;
-      let seconds = 0;
-      for (let s = 0; s < n; s++) {
-        const { x, y } = batch();
-        const t = performance.now();
-        lastLoss[set] = timingKernels(times[set], () =>
-          tf.tidy(() => optimizer.minimize(() => loss(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)?.dataSync()[0] ?? NaN),
-        );
-        seconds += (performance.now() - t) / 1000;
-        tf.dispose([x, y]);
-      }
-      steps[set] += n;
-      roundSeconds[set].push(seconds / n);
-      log(`${m.size}×${m.size}/${m.filters}/${m.depth}, round ${r + 1}: ${set} kernels ${(seconds / n).toFixed(3)} s/step over ${n} steps (loss ${lastLoss[set].toFixed(4)})`);
+  const cpuRoundSeconds: Record<KernelSet, number[]> = { stock: [], fast: [] };
+  const cpuRatios: number[] = [];
+  /** `n` steps on kernel set `set`: wall and CPU seconds in all. */
+  const run = (set: KernelSet, n: number): { wall: number; cpu: number } => {
+    switchKernels(set);
+    let wall = 0;
+    let cpu = 0;
+    for (let s = 0; s < n; s++) {
+      const { x, y } = batch();
+      const t = performance.now();
+      const c = process.cpuUsage();
+      lastLoss[set] = timingKernels(times[set], () =>
+        tf.tidy(() => optimizer.minimize(() => loss(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)?.dataSync()[0] ?? NaN),
+      );
+      const dc = process.cpuUsage(c);
+      wall += (performance.now() - t) / 1000;
+      cpu += (dc.user + dc.system) / 1e6;
+      tf.dispose([x, y]);
     }
-    ratios.push((roundSeconds.stock[r] ?? NaN) / (roundSeconds.fast[r] ?? NaN));
+    steps[set] += n;
+    return { wall, cpu };
+  };
+  for (let r = 0; r < options.rounds; r++) {
+    const before = Math.ceil(options.fastSteps / 2);
+    const fast1 = run('fast', before);
+    const stock = run('stock', options.stockSteps);
+    const fast2 = run('fast', options.fastSteps - before);
+    const fast = { wall: fast1.wall + fast2.wall, cpu: fast1.cpu + fast2.cpu };
+    roundSeconds.stock.push(stock.wall / options.stockSteps);
+    roundSeconds.fast.push(fast.wall / options.fastSteps);
+    cpuRoundSeconds.stock.push(stock.cpu / options.stockSteps);
+    cpuRoundSeconds.fast.push(fast.cpu / options.fastSteps);
+    ratios.push(stock.wall / options.stockSteps / (fast.wall / options.fastSteps));
+    cpuRatios.push(stock.cpu / options.stockSteps / (fast.cpu / options.fastSteps));
+    for (const set of KERNEL_SETS) {
+      log(
+        `${m.size}×${m.size}/${m.filters}/${m.depth}, round ${r + 1}: ${set} kernels ${(roundSeconds[set][r] ?? NaN).toFixed(3)} s/step ` +
+          `(CPU ${(cpuRoundSeconds[set][r] ?? NaN).toFixed(3)} s), loss ${lastLoss[set].toFixed(4)}`,
+      );
+    }
   }
   const stepSeconds = { stock: median(roundSeconds.stock), fast: median(roundSeconds.fast) };
   const kernels = Object.fromEntries(
@@ -237,6 +262,8 @@ async function benchModel(samples: PreparedSample[], numClasses: number, m: { si
     stepSeconds,
     steps,
     stockOverFast: median(ratios),
+    cpuStepSeconds: { stock: median(cpuRoundSeconds.stock), fast: median(cpuRoundSeconds.fast) },
+    cpuStockOverFast: median(cpuRatios),
     kernels,
     lastLoss,
     processCpuSeconds: (cpu.user + cpu.system) / 1e6,
@@ -246,13 +273,13 @@ async function benchModel(samples: PreparedSample[], numClasses: number, m: { si
 
 function report(results: readonly ModelResult[]): void {
   console.log('\nU-Net training step on the tfjs CPU backend: stock kernels ÷ core/kernels, in this run\n');
-  console.log('| model | parameters | stock s/step | core/kernels s/step | stock ÷ core/kernels | steps (stock, fast) |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| model | parameters | stock s/step | core/kernels s/step | stock ÷ core/kernels | CPU s/step (stock, core/kernels) | ÷ in CPU time | steps (stock, fast) |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const { size, filters, depth, parameters } = r.model;
     console.log(
       `| ${size}×${size}, ${filters} filters, depth ${depth} | ${parameters.toLocaleString('en-US')} | ${r.stepSeconds.stock.toFixed(3)} | ${r.stepSeconds.fast.toFixed(3)} | ` +
-        `${r.stockOverFast.toFixed(1)} | ${r.steps.stock}, ${r.steps.fast} |`,
+        `${r.stockOverFast.toFixed(1)} | ${r.cpuStepSeconds.stock.toFixed(3)}, ${r.cpuStepSeconds.fast.toFixed(3)} | ${r.cpuStockOverFast.toFixed(1)} | ${r.steps.stock}, ${r.steps.fast} |`,
     );
   }
   for (const r of results) {
