@@ -57,9 +57,15 @@ function randomCase(rand: () => number, withDilation: boolean): ConvCase {
   }
 }
 
+/** Convolutions whose im2col matrix is computed in several blocks of pixels. */
+const LARGE_CASES: ConvCase[] = [
+  { label: 'x [1, 24, 24, 64], filter [3, 3, 64, 8], pad same (several pixel blocks)', xShape: [1, 24, 24, 64], filterShape: [3, 3, 64, 8], strides: [1, 1], dilations: [1, 1], pad: 'same' },
+  { label: 'x [2, 23, 21, 40], filter [3, 3, 40, 12], strides 2, pad same (several pixel blocks)', xShape: [2, 23, 21, 40], filterShape: [3, 3, 40, 12], strides: [2, 2], dilations: [1, 1], pad: 'same' },
+];
+
 const rand = mulberry32(2024);
-const forwardCases = Array.from({ length: 40 }, () => randomCase(rand, true));
-const gradientCases = Array.from({ length: 40 }, () => randomCase(rand, false));
+const forwardCases = [...Array.from({ length: 40 }, () => randomCase(rand, true)), ...LARGE_CASES];
+const gradientCases = [...Array.from({ length: 40 }, () => randomCase(rand, false)), ...LARGE_CASES];
 
 describe('Conv2D (fast CPU kernel)', () => {
   it.each(forwardCases.map((c, i) => [c.label, c, i] as const))('%s', (_label, c, i) => {

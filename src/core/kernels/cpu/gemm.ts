@@ -38,7 +38,10 @@ export function gemm(
   ldc: number,
   accumulate: boolean,
 ): void {
-  if (!accumulate) for (let i = 0; i < M; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + N);
+  if (!accumulate) {
+    if (ldc === N) c.fill(0, cOff, cOff + M * N);
+    else for (let i = 0; i < M; i++) c.fill(0, cOff + i * ldc, cOff + i * ldc + N);
+  }
   const M4 = M - (M % 4);
   const N4 = N - (N % 4);
   addBlocks(M4, N4, K, A.data, A.offset, A.row, A.col, B.data, B.offset, B.row, B.col, c, cOff, ldc);
