@@ -4,9 +4,8 @@
  * second so the page stays responsive however fast the GPU steps.
  */
 import { splitCases } from '../core/data/split';
-import { LOSSES } from '../core/losses/registry';
+import { buildExperimentRequest, describeDataset } from '../core/engine/experimentRequest';
 import type { ExperimentSnapshot } from '../core/training/experiment';
-import { gammaSweepRuns } from '../core/training/runs';
 import type { BackendName } from '../worker/backend';
 import { TrainingClient, type PredictionResult, type TrainingListener } from '../worker/trainingClient';
 import { EXPERIMENT_LIMITS, truncateText, validateExperimentFile } from '../core/training/experimentFile';
@@ -118,8 +117,19 @@ export function datasetKey(): string {
   return String(useStudio.getState().dataset.version);
 }
 
-function newId(): string {
-  return `exp-${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.floor(Math.random() * 1e6)}`;
+/**
+ * The experiment the Start button trains: the store's configuration (the training settings and
+ * the explorer's parameters) on the loaded dataset with its split, built by core/engine exactly
+ * as a command line builds it from the same configuration link. Throws with the reason when
+ * there is no dataset or the configuration defines no experiment.
+ */
+export function currentExperimentRequest(opts: { id?: string; createdAt?: Date } = {}): ExperimentRequest {
+  const state = useStudio.getState();
+  const cases = datasetRegistry.cases();
+  const mapping = state.dataset.mapping;
+  if (!cases.length || !mapping) throw new Error('Load a dataset first (the Data view), or the synthetic demo.');
+  const dataset = describeDataset(cases, { numClasses: mapping.numClasses, origin: state.dataset.origin ?? 'files', description: state.dataset.pairing?.layout ?? '' });
+  return buildExperimentRequest({ settings: state.training.settings, params: state.explorer.params }, dataset, splitCases(cases, state.dataset.splitSeed), opts);
 }
 
 export const trainingActions = {
@@ -132,59 +142,19 @@ export const trainingActions = {
   },
   /** Starts an experiment on the current dataset with the ticked losses at the explorer's parameters. */
   start() {
-    const state = useStudio.getState();
-    const { settings } = state.training;
-    const cases = datasetRegistry.cases();
-    const mapping = state.dataset.mapping;
-    if (!cases.length || !mapping) {
-      patch({ error: 'Load a dataset first (the Data view), or the synthetic demo.' });
+    let request: ExperimentRequest;
+    try {
+      request = currentExperimentRequest();
+    } catch (e) {
+      patch({ error: e instanceof Error ? e.message : String(e) });
       return;
     }
-    if (!settings.losses.length) {
-      patch({ error: 'Tick at least one loss to train.' });
-      return;
-    }
-    const unified = settings.losses.filter((id) => id === 'symmetricUnifiedFocal' || id === 'asymmetricUnifiedFocal');
-    if (settings.gammaSweep && !unified.length) {
-      patch({ error: 'The γ sweep needs a unified focal loss (symmetric or asymmetric) ticked.' });
-      return;
-    }
-    const runs = settings.gammaSweep
-      ? gammaSweepRuns(unified)
-      : settings.losses.map((loss) => ({ loss, params: { ...state.explorer.params[loss] } }));
-    const split = splitCases(cases, state.dataset.splitSeed);
-    const channels = Math.min(3, cases[0]?.image.channels === 2 || cases[0]?.image.channels === 4 ? cases[0].image.channels - 1 : (cases[0]?.image.channels ?? 1));
-    const request: ExperimentRequest = {
-      id: newId(),
-      name: `${settings.gammaSweep ? `γ sweep of ${unified.map((id) => LOSSES[id].short).join(' · ')}` : settings.losses.map((id) => LOSSES[id].short).join(' · ')} on ${state.dataset.pairing?.layout ?? 'data'}`,
-      createdAt: new Date().toISOString(),
-      runs,
-      training: {
-        maxEpochs: settings.maxEpochs,
-        stepsPerEpoch: settings.stepsPerEpoch > 0 ? settings.stepsPerEpoch : null,
-        batchSize: settings.batchSize,
-        learningRate: settings.learningRate,
-        optimizer: settings.optimizer,
-        seed: settings.seed,
-      },
-      model: { inputHeight: settings.inputSize, inputWidth: settings.inputSize, depth: settings.depth, baseFilters: settings.baseFilters, seed: settings.seed },
-      scheduling: settings.scheduling,
-      interleave: 'epoch',
-      split,
-      dataset: {
-        origin: state.dataset.origin ?? 'files',
-        description: state.dataset.pairing?.layout ?? '',
-        numClasses: mapping.numClasses,
-        channels,
-        caseIds: cases.map((c) => c.id),
-      },
-    };
     patch({
       error: null,
       viewing: null,
       live: { request, snapshot: null, status: 'running', stepsPerEpoch: 0, startedAt: performance.now(), stepsDone: 0, lastStepAt: performance.now(), position: null },
     });
-    client.start(request, cases, datasetKey());
+    client.start(request, datasetRegistry.cases(), datasetKey());
   },
   /** Continues a stored experiment where its last finished epoch left it. */
   resume(id: string) {

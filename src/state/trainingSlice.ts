@@ -1,26 +1,11 @@
 /** The training state: the backend in use, the experiment running or shown, the stored ones. */
 import type { StateCreator } from 'zustand';
-import { PAPER_COMPARISON, type LossId } from '../core/losses/registry';
+import { defaultSettings, type TrainingSettings } from '../core/engine/configuration';
 import type { ExperimentSnapshot } from '../core/training/experiment';
 import type { BackendInfo, BackendName } from '../worker/backend';
 import type { BrokenExperiment, ExperimentRequest, ExperimentStatus, StoredExperiment } from '../worker/trainingProtocol';
 
-export interface TrainingSettings {
-  losses: LossId[];
-  /** The paper's Figure 3: each ticked unified loss at γ = 0.1 … 0.9 instead of one run per loss. */
-  gammaSweep: boolean;
-  inputSize: number;
-  depth: number;
-  baseFilters: number;
-  maxEpochs: number;
-  /** 0: one pass over the training samples per epoch. */
-  stepsPerEpoch: number;
-  batchSize: number;
-  learningRate: number;
-  optimizer: 'sgd' | 'adam';
-  scheduling: 'interleaved' | 'sequential';
-  seed: number;
-}
+export { DEFAULT_SETTINGS, type TrainingSettings } from '../core/engine/configuration';
 
 export interface LiveExperiment {
   request: ExperimentRequest;
@@ -58,21 +43,6 @@ export interface TrainingSlice {
   training: TrainingState;
 }
 
-export const DEFAULT_SETTINGS: TrainingSettings = {
-  losses: [...PAPER_COMPARISON],
-  gammaSweep: false,
-  inputSize: 64,
-  depth: 3,
-  baseFilters: 8,
-  maxEpochs: 30,
-  stepsPerEpoch: 0,
-  batchSize: 2,
-  learningRate: 0.1,
-  optimizer: 'sgd',
-  scheduling: 'interleaved',
-  seed: 1,
-};
-
 export function initialTraining(): TrainingState {
   return {
     backend: null,
@@ -80,7 +50,7 @@ export function initialTraining(): TrainingState {
     backendMessage: null,
     skipped: [],
     forced: 'auto',
-    settings: { ...DEFAULT_SETTINGS, losses: [...DEFAULT_SETTINGS.losses] },
+    settings: defaultSettings(),
     live: null,
     experiments: [],
     brokenExperiments: [],

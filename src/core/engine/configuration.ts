@@ -1,0 +1,101 @@
+/**
+ * The configuration of an experiment as the studio's Train view shows it and its configuration
+ * link carries it (configLink.ts): the losses to compare with their parameters, the model and
+ * the training protocol. Both hosts build the experiment from it (experimentRequest.ts), so a
+ * link run in the studio and on a command line trains the same experiment. tfjs-free.
+ */
+import { PAPER_COMPARISON, type LossId, type ResolvedParams } from '../losses/registry';
+
+export interface TrainingSettings {
+  losses: LossId[];
+  /** The paper's Figure 3: each ticked unified loss at γ = 0.1 … 0.9 instead of one run per loss. */
+  gammaSweep: boolean;
+  inputSize: number;
+  depth: number;
+  baseFilters: number;
+  maxEpochs: number;
+  /** 0: one pass over the training samples per epoch. */
+  stepsPerEpoch: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: 'sgd' | 'adam';
+  scheduling: 'interleaved' | 'sequential';
+  seed: number;
+}
+
+export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
+  losses: [...PAPER_COMPARISON],
+  gammaSweep: false,
+  inputSize: 64,
+  depth: 3,
+  baseFilters: 8,
+  maxEpochs: 30,
+  stepsPerEpoch: 0,
+  batchSize: 2,
+  learningRate: 0.1,
+  optimizer: 'sgd',
+  scheduling: 'interleaved',
+  seed: 1,
+});
+
+/** A fresh copy of the defaults. */
+export function defaultSettings(): TrainingSettings {
+  return { ...DEFAULT_SETTINGS, losses: [...DEFAULT_SETTINGS.losses] };
+}
+
+/** What the loss explorer shows (a link may carry it; it does not change the experiment). */
+export interface ExplorerView {
+  selected: LossId[];
+  focused: LossId;
+}
+
+export interface StudioConfiguration {
+  settings: TrainingSettings;
+  /** Parameters of the losses in play (the ticked ones and those the explorer shows); a loss without an entry is at the paper's settings. */
+  params: Partial<Record<LossId, ResolvedParams>>;
+  explorer?: ExplorerView;
+}
+
+export type NumericSetting = 'maxEpochs' | 'depth' | 'baseFilters' | 'batchSize' | 'learningRate' | 'seed' | 'stepsPerEpoch';
+
+export interface NumberRule {
+  kind: 'integer' | 'number';
+  min: number;
+  max: number;
+  /** How the range reads in an error message. */
+  range: string;
+}
+
+/** The valid numeric settings: the Train view's fields, the link and the command line share them. */
+export const SETTING_LIMITS = {
+  maxEpochs: { kind: 'integer', min: 1, max: 1000, range: '1…1000' },
+  depth: { kind: 'integer', min: 2, max: 5, range: '2…5' },
+  baseFilters: { kind: 'integer', min: 4, max: 64, range: '4…64' },
+  batchSize: { kind: 'integer', min: 1, max: 64, range: '1…64' },
+  learningRate: { kind: 'number', min: 1e-6, max: 10, range: '1e-6…10' },
+  seed: { kind: 'integer', min: 0, max: 2 ** 31 - 1, range: '0…2147483647' },
+  stepsPerEpoch: { kind: 'integer', min: 0, max: 10000, range: '0…10000' },
+} as const satisfies Record<NumericSetting, NumberRule>;
+
+export const INPUT_SIZES = [32, 64, 128, 256] as const;
+export const OPTIMIZERS = ['sgd', 'adam'] as const;
+export const SCHEDULINGS = ['interleaved', 'sequential'] as const;
+
+/** Whether `n` keeps to a rule. */
+export function withinRule(rule: NumberRule, n: number): boolean {
+  return Number.isFinite(n) && n >= rule.min && n <= rule.max && (rule.kind === 'number' || Number.isInteger(n));
+}
+
+/** What is wrong with settings, one sentence each (field names as in TrainingSettings); empty when nothing is. */
+export function settingsProblems(s: TrainingSettings): string[] {
+  const p: string[] = [];
+  for (const [field, rule] of Object.entries(SETTING_LIMITS) as [NumericSetting, NumberRule][]) {
+    const v = s[field];
+    if (typeof v !== 'number' || !withinRule(rule, v)) p.push(`${field} must be ${rule.kind === 'integer' ? 'an integer' : 'a number'} ${rule.range}, got ${String(v)}`);
+  }
+  if (!(INPUT_SIZES as readonly number[]).includes(s.inputSize)) p.push(`inputSize must be one of ${INPUT_SIZES.join(', ')}, got ${String(s.inputSize)}`);
+  if (!(OPTIMIZERS as readonly string[]).includes(s.optimizer)) p.push(`optimizer must be ${OPTIMIZERS.join(' or ')}, got ${String(s.optimizer)}`);
+  if (!(SCHEDULINGS as readonly string[]).includes(s.scheduling)) p.push(`scheduling must be ${SCHEDULINGS.join(' or ')}, got ${String(s.scheduling)}`);
+  if (typeof s.gammaSweep !== 'boolean') p.push(`gammaSweep must be true or false, got ${String(s.gammaSweep)}`);
+  return p;
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { splitCases } from '../data/split';
+import { PAPER_COMPARISON, paperParams } from '../losses/registry';
+import { validateStoredExperiment } from '../training/experimentFile';
+import { GAMMA_SWEEP } from '../training/runs';
+import { syntheticCases } from '../training/testing/fixtures';
+import { readConfigLink } from './configLink';
+import { defaultSettings, type StudioConfiguration } from './configuration';
+import { buildExperimentRequest, ConfigurationError, describeDataset, modelChannels } from './experimentRequest';
+
+const cases = syntheticCases(10, 4, 32);
+const facts = describeDataset(cases, { numClasses: 2, origin: 'demo', description: 'synthetic vessels' });
+const split = splitCases(cases, 1);
+const at = { id: 'exp-1', createdAt: new Date('2026-03-04T05:06:07.000Z') };
+
+describe('buildExperimentRequest', () => {
+  it("the studio's defaults: the paper's eight losses at their parameters, the U-Net and protocol of the settings", () => {
+    const request = buildExperimentRequest({ settings: defaultSettings(), params: {} }, facts, split, at);
+    expect(request).toEqual({
+      id: 'exp-1',
+      name: 'CE · F · DSC · T · FT · Combo · sUF · aUF on synthetic vessels',
+      createdAt: '2026-03-04T05:06:07.000Z',
+      runs: PAPER_COMPARISON.map((loss) => ({ loss, params: paperParams(loss) })),
+      training: { maxEpochs: 30, stepsPerEpoch: null, batchSize: 2, learningRate: 0.1, optimizer: 'sgd', seed: 1 },
+      model: { inputHeight: 64, inputWidth: 64, depth: 3, baseFilters: 8, seed: 1 },
+      scheduling: 'interleaved',
+      interleave: 'epoch',
+      split: { train: split.train, validation: split.validation, test: split.test },
+      dataset: { origin: 'demo', description: 'synthetic vessels', numClasses: 2, channels: 1, caseIds: cases.map((c) => c.id) },
+    });
+    // a record of it passes the experiment file's validation
+    expect(() => validateStoredExperiment({ id: 'exp-1', request, status: 'running', updatedAt: request.createdAt, snapshot: null, savedWeights: [] })).not.toThrow();
+  });
+
+  it('takes the parameters of the configuration, and a γ sweep of the ticked unified losses', () => {
+    const settings = { ...defaultSettings(), losses: ['dice', 'asymmetricUnifiedFocal'] as StudioConfiguration['settings']['losses'], stepsPerEpoch: 40 };
+    const config: StudioConfiguration = { settings, params: { asymmetricUnifiedFocal: { ...paperParams('asymmetricUnifiedFocal'), gamma: 0.3 } } };
+    const r = buildExperimentRequest(config, facts, split, at);
+    expect(r.runs).toEqual([
+      { loss: 'dice', params: paperParams('dice') },
+      { loss: 'asymmetricUnifiedFocal', params: { lambda: 0.5, delta: 0.6, gamma: 0.3 } },
+    ]);
+    expect(r.training.stepsPerEpoch).toBe(40);
+    const sweep = buildExperimentRequest({ ...config, settings: { ...settings, gammaSweep: true } }, facts, split, at);
+    expect(sweep.runs.map((x) => x.id)).toEqual(GAMMA_SWEEP.map((g) => `asymmetricUnifiedFocal:gamma=${g}`));
+    expect(sweep.name).toBe('γ sweep of aUF on synthetic vessels');
+  });
+
+  it('refuses a configuration that defines no experiment, with every reason', () => {
+    const none = { settings: { ...defaultSettings(), losses: [] }, params: {} };
+    expect(() => buildExperimentRequest(none, facts, split)).toThrow(ConfigurationError);
+    expect(() => buildExperimentRequest(none, facts, split)).toThrow('no loss to train: choose at least one');
+    const sweep = { settings: { ...defaultSettings(), losses: ['dice' as const], gammaSweep: true }, params: {} };
+    expect(() => buildExperimentRequest(sweep, facts, split)).toThrow(/the γ sweep needs a unified focal loss/);
+    const bad = { settings: { ...defaultSettings(), depth: 9, batchSize: 0.5, inputSize: 100 }, params: {} };
+    expect(() => buildExperimentRequest(bad, facts, split)).toThrow('depth must be an integer 2…5, got 9; batchSize must be an integer 1…64, got 0.5; inputSize must be one of 32, 64, 128, 256, got 100');
+    expect(() => buildExperimentRequest({ settings: defaultSettings(), params: {} }, facts, { ...split, test: ['ghost'] })).toThrow(/the test split names 1 case the dataset does not have \(e\.g\. ghost\)/);
+  });
+
+  it('one link gives one experiment: the same request wherever it is built', () => {
+    const link = 'https://example.org/studio/#/train?losses=dice,asymmetricUnifiedFocal&epochs=4&size=32&depth=2&filters=4&steps=3&seed=7&p.asymmetricUnifiedFocal=gamma:0.2';
+    const a = buildExperimentRequest(readConfigLink(link), facts, split, at);
+    const b = buildExperimentRequest(readConfigLink(link.slice(link.indexOf('?'))), facts, split, at);
+    expect(b).toEqual(a);
+    expect(a.model).toEqual({ inputHeight: 32, inputWidth: 32, depth: 2, baseFilters: 4, seed: 7 });
+    expect(a.training).toMatchObject({ maxEpochs: 4, stepsPerEpoch: 3, seed: 7 });
+  });
+
+  it('model channels: alpha dropped, at most three', () => {
+    expect([1, 2, 3, 4, 5].map(modelChannels)).toEqual([1, 1, 3, 3, 3]);
+  });
+});
