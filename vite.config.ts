@@ -75,6 +75,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    // Node tests train on the CPU backend with the product's fast kernels, as the studio does.
+    setupFiles: ['src/core/kernels/testing/setup.ts'],
     testTimeout: 60_000,
   },
 });
