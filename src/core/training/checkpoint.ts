@@ -67,7 +67,7 @@ export interface TrainerCheckpoint {
   lossSum: number;
   /** Learning rate of the next step. */
   lr: number;
-  ended: 'maxEpochs' | 'earlyStop' | null;
+  ended: 'maxEpochs' | 'maxSteps' | 'earlyStop' | null;
   plateau: PlateauState;
   earlyStopping: EarlyStoppingState;
   bestCheckpoint: BestCheckpointState;

@@ -6,7 +6,7 @@
  * one); this module decides how.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TrainingConfig } from './config';
+import { withTrainingDefaults, type TrainingConfig } from './config';
 import { CHECKPOINT_VERSION, differences, modelWeightNames, readWeights, weightProblems, type OptimizerCheckpoint, type TrainerCheckpoint } from './checkpoint';
 import { adamAccBeta, createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
 
@@ -95,18 +95,19 @@ export function trainerCheckpointProblems(cp: TrainerCheckpoint, layout: Trainer
   if (typeof cp !== 'object' || cp === null) return ['it is not a trainer checkpoint'];
   if (cp.version !== CHECKPOINT_VERSION) return [`checkpoint version ${String(cp.version)} (this code reads version ${CHECKPOINT_VERSION})`];
   const p: string[] = [];
-  p.push(...differences(cp.config, layout.config).map((d) => `training config ${d}`));
+  p.push(...differences(withTrainingDefaults(cp.config), layout.config).map((d) => `training config ${d}`));
   if (cp.trainSamples !== layout.trainSamples) p.push(`${String(cp.trainSamples)} training samples in the checkpoint, ${layout.trainSamples} now`);
   if (p.length > 0) return p;
   const steps = layout.stepsPerEpoch;
   const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
   if (!isCount(cp.epochIndex) || !isCount(cp.stepInEpoch) || !isCount(cp.globalStep) || cp.stepInEpoch > steps) {
     p.push(`bad counters (epoch ${String(cp.epochIndex)}, step ${String(cp.stepInEpoch)} of ${steps}, global step ${String(cp.globalStep)})`);
-  } else if (cp.globalStep !== cp.epochIndex * steps + cp.stepInEpoch) {
+  } else if (cp.globalStep !== Math.min(cp.epochIndex * steps + cp.stepInEpoch, layout.config.maxSteps ?? Infinity)) {
+    // A step budget ends the last epoch early: then the steps are the budget.
     p.push(`global step ${cp.globalStep} does not match epoch ${cp.epochIndex}, step ${cp.stepInEpoch} at ${steps} steps per epoch`);
   }
   if (!(typeof cp.lr === 'number' && Number.isFinite(cp.lr) && cp.lr > 0)) p.push(`bad learning rate ${String(cp.lr)}`);
-  if (cp.ended !== null && cp.ended !== 'maxEpochs' && cp.ended !== 'earlyStop') p.push(`bad end reason ${String(cp.ended)}`);
+  if (cp.ended !== null && cp.ended !== 'maxEpochs' && cp.ended !== 'maxSteps' && cp.ended !== 'earlyStop') p.push(`bad end reason ${String(cp.ended)}`);
   if (typeof cp.lossSum !== 'number') p.push('the loss sum is missing');
   for (const [name, state] of [
     ['plateau', cp.plateau],

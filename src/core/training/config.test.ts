@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_AUGMENTATION } from '../data/augment';
-import { DEFAULT_TRAINING, resolveStepsPerEpoch, trainingConfig, trainingConfigProblems, validateTrainingConfig } from './config';
+import { DEFAULT_TRAINING, resolveStepsPerEpoch, trainingConfig, trainingConfigProblems, validateTrainingConfig, withTrainingDefaults } from './config';
 
 describe('DEFAULT_TRAINING', () => {
   it('is the paper protocol: SGD 0.1 without momentum, batch 2, ×0.1 after 10, stop after 20', () => {
@@ -13,6 +13,9 @@ describe('DEFAULT_TRAINING', () => {
       lrFactor: 0.1,
       earlyStopPatience: 20,
       stepsPerEpoch: null,
+      maxSteps: null,
+      slices: 'all',
+      checkpointMetric: 'valLoss',
     });
     expect(DEFAULT_TRAINING.augmentation).toBe(DEFAULT_AUGMENTATION);
     expect(Object.isFrozen(DEFAULT_TRAINING)).toBe(true);
@@ -47,6 +50,9 @@ describe('validateTrainingConfig', () => {
     [{ foregroundProbability: 2 }, /foregroundProbability must be in \[0, 1\]/],
     [{ seed: Infinity }, /seed must be a finite number/],
     [{ augmentation: { ...DEFAULT_AUGMENTATION, rotation: { probability: 2, maxDegrees: 15 } } }, /augmentation: rotation.probability/],
+    [{ maxSteps: 0 }, /maxSteps must be a positive integer, got 0/],
+    [{ slices: 'some' as 'all' }, /slices must be 'all' or 'foreground', got some/],
+    [{ checkpointMetric: 'iou' as 'valDsc' }, /checkpointMetric must be 'valLoss' or 'valDsc', got iou/],
   ])('rejects %o', (override, message) => {
     expect(() => validateTrainingConfig(trainingConfig(override))).toThrow(message);
   });
@@ -57,6 +63,24 @@ describe('validateTrainingConfig', () => {
 
   it('accepts no augmentation and Adam', () => {
     expect(validateTrainingConfig(trainingConfig({ augmentation: null, optimizer: 'adam' })).optimizer).toBe('adam');
+  });
+});
+
+describe('unknown fields', () => {
+  it('are errors, never silently ignored, with the field they resemble', () => {
+    expect(() => trainingConfig({ learningrate: 0.01 } as never)).toThrow('invalid training config: unknown training field "learningrate" (did you mean learningRate?)');
+    expect(() => trainingConfig({ augment: false } as never)).toThrow('unknown training field "augment" (did you mean augmentation?)');
+    expect(() => trainingConfig({ maxEpoch: 3, colour: 'red' } as never)).toThrow('unknown training field "maxEpoch" (did you mean maxEpochs?); unknown training field "colour"');
+    // an object built without trainingConfig is checked too
+    expect(trainingConfigProblems({ ...DEFAULT_TRAINING, batchsize: 4, epochs: 5 } as never)).toEqual(['unknown training field "batchsize" (did you mean batchSize?)', 'unknown training field "epochs"']);
+  });
+
+  it('the defaults fill the fields an older configuration lacks', () => {
+    const old: Record<string, unknown> = { ...DEFAULT_TRAINING, maxEpochs: 7 };
+    delete old.slices;
+    delete old.maxSteps;
+    expect(withTrainingDefaults(old)).toEqual({ ...DEFAULT_TRAINING, maxEpochs: 7 });
+    expect(withTrainingDefaults(null)).toBeNull();
   });
 });
 

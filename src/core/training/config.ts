@@ -26,11 +26,27 @@
  * defaults below.
  *
  * The maximum number of epochs is not given by the paper (its training ends by early
- * stopping); 100 bounds a browser session.
+ * stopping); 100 bounds a browser session. A total step budget (`maxSteps`) can end a run
+ * sooner, in the middle of an epoch: that epoch is then ended (validated) at once.
+ *
+ * Which validation score picks the kept checkpoint is `checkpointMetric`: the lowest
+ * validation loss (the paper, Keras' ModelCheckpoint), or the highest validation DSC, the same
+ * per-case DSC the test metrics and the Results view report (every slice of a validation case
+ * scored together at the case's own size, averaged over cases, then over foreground classes).
+ * The learning-rate plateau and early stopping follow the validation loss either way; without
+ * validation cases everything follows the training loss.
+ *
+ * Slices: `slices: 'foreground'` trains on the slices of volumes that contain foreground only
+ * (samples.ts); validation and test cases are always scored on every slice.
+ *
+ * Every field is known: an unknown or misspelt one (`learningrate`, `augment`) is an error,
+ * never silently ignored.
  */
 import { DEFAULT_AUGMENTATION, validateAugmentation, type AugmentationConfig } from '../data/augment';
 
 export type OptimizerName = 'sgd' | 'adam';
+export type CheckpointMetric = 'valLoss' | 'valDsc';
+export type SliceSelection = 'all' | 'foreground';
 
 export interface TrainingConfig {
   /** 'sgd' (the paper) or 'adam' (β1 0.9, β2 0.999, tfjs's default ε). */
@@ -43,9 +59,12 @@ export interface TrainingConfig {
   readonly batchSize: number;
   /** Upper bound on the number of epochs. */
   readonly maxEpochs: number;
+  /** Upper bound on the optimizer steps of a run (it ends in the middle of an epoch if need be); null: none. */
+  readonly maxSteps: number | null;
   /**
    * Optimizer steps per epoch; null: ⌈training samples / batchSize⌉ (one pass over the
-   * training set). More steps than that revisit samples in a fresh random order.
+   * training set). More steps than that revisit samples in a fresh random order; fewer walk
+   * through one shuffle across epochs, so that every sample is seen (trainer.ts).
    */
   readonly stepsPerEpoch: number | null;
   /** Epochs without validation-loss improvement before the learning rate is reduced. The paper: 10. */
@@ -76,6 +95,10 @@ export interface TrainingConfig {
   readonly foregroundProbability: number;
   /** Seed of the sample order, the augmentation and the patch positions. */
   readonly seed: number;
+  /** Training samples of volumes: every axial slice, or only those with foreground. */
+  readonly slices: SliceSelection;
+  /** The validation score that picks the kept checkpoint (see the file header). The paper: 'valLoss'. */
+  readonly checkpointMetric: CheckpointMetric;
 }
 
 export const DEFAULT_TRAINING: TrainingConfig = Object.freeze({
@@ -84,6 +107,7 @@ export const DEFAULT_TRAINING: TrainingConfig = Object.freeze({
   momentum: 0,
   batchSize: 2,
   maxEpochs: 100,
+  maxSteps: null,
   stepsPerEpoch: null,
   lrPlateauPatience: 10,
   lrFactor: 0.1,
@@ -96,10 +120,58 @@ export const DEFAULT_TRAINING: TrainingConfig = Object.freeze({
   augmentation: DEFAULT_AUGMENTATION,
   foregroundProbability: 1 / 3,
   seed: 1,
+  slices: 'all',
+  checkpointMetric: 'valLoss',
 });
 
-/** The defaults with some fields replaced. */
+/** The field names of a training configuration. */
+export const TRAINING_FIELD_NAMES: readonly (keyof TrainingConfig)[] = Object.freeze(Object.keys(DEFAULT_TRAINING) as (keyof TrainingConfig)[]);
+
+/** The fields of `o` that no training configuration has, each with the known one it resembles. */
+export function unknownTrainingFields(o: object): string[] {
+  return Object.keys(o)
+    .filter((k) => !(TRAINING_FIELD_NAMES as readonly string[]).includes(k))
+    .map((k) => `unknown training field "${k}"${didYouMean(k, TRAINING_FIELD_NAMES)}`);
+}
+
+/**
+ * " (did you mean x?)" for the known name that starts with `name` (3 letters or more) or is
+ * closest to it (case ignored, at most a third of it edited); '' when none is.
+ */
+export function didYouMean(name: string, known: readonly string[]): string {
+  const lower = name.toLowerCase();
+  const longer = lower.length >= 3 ? known.find((k) => k.toLowerCase().startsWith(lower)) : undefined;
+  if (longer) return ` (did you mean ${longer}?)`;
+  let best: string | null = null;
+  let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best ? ` (did you mean ${best}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/** The defaults with some fields replaced (undefined ones keep the default); an unknown field is a RangeError. */
 export function trainingConfig(overrides: Partial<TrainingConfig> = {}): TrainingConfig {
+  const unknown = unknownTrainingFields(overrides);
+  if (unknown.length) throw new RangeError(`invalid training config: ${unknown.join('; ')}`);
   const out: Record<string, unknown> = { ...DEFAULT_TRAINING };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) out[k] = v;
   return out as unknown as TrainingConfig;
@@ -107,7 +179,7 @@ export function trainingConfig(overrides: Partial<TrainingConfig> = {}): Trainin
 
 /** Problems with a configuration, one sentence each; empty when it is valid. */
 export function trainingConfigProblems(config: TrainingConfig): string[] {
-  const p: string[] = [];
+  const p: string[] = unknownTrainingFields(config);
   const posInt = (name: keyof TrainingConfig, v: unknown) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) p.push(`${name} must be a positive integer, got ${String(v)}`);
   };
@@ -128,6 +200,7 @@ export function trainingConfigProblems(config: TrainingConfig): string[] {
   }
   posInt('batchSize', config.batchSize);
   posInt('maxEpochs', config.maxEpochs);
+  if (config.maxSteps !== null) posInt('maxSteps', config.maxSteps);
   if (config.stepsPerEpoch !== null) posInt('stepsPerEpoch', config.stepsPerEpoch);
   posInt('lrPlateauPatience', config.lrPlateauPatience);
   if (!(typeof config.lrFactor === 'number' && config.lrFactor > 0 && config.lrFactor < 1)) {
@@ -150,6 +223,8 @@ export function trainingConfigProblems(config: TrainingConfig): string[] {
     p.push(`foregroundProbability must be in [0, 1], got ${String(config.foregroundProbability)}`);
   }
   if (!(typeof config.seed === 'number' && Number.isFinite(config.seed))) p.push(`seed must be a finite number, got ${String(config.seed)}`);
+  if (config.slices !== 'all' && config.slices !== 'foreground') p.push(`slices must be 'all' or 'foreground', got ${String(config.slices)}`);
+  if (config.checkpointMetric !== 'valLoss' && config.checkpointMetric !== 'valDsc') p.push(`checkpointMetric must be 'valLoss' or 'valDsc', got ${String(config.checkpointMetric)}`);
   return p;
 }
 
@@ -165,4 +240,12 @@ export function resolveStepsPerEpoch(config: TrainingConfig, trainSamples: numbe
   if (config.stepsPerEpoch !== null) return config.stepsPerEpoch;
   if (!(trainSamples > 0)) throw new RangeError('there are no training samples');
   return Math.ceil(trainSamples / config.batchSize);
+}
+
+/**
+ * A configuration kept by an older studio with the fields it did not have yet at their
+ * defaults; anything but an object comes back as it is.
+ */
+export function withTrainingDefaults<T>(config: T): T {
+  return typeof config === 'object' && config !== null && !Array.isArray(config) ? ({ ...DEFAULT_TRAINING, ...config } as T) : config;
 }

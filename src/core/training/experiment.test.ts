@@ -150,8 +150,7 @@ describe('Experiment', () => {
         runs: [{ loss: 'crossEntropy' }],
         cases: [...cases, vol],
         split: { ...split, test: ['vol'] },
-        samples: { slices: 'foreground' },
-        config: { augmentation: null, stepsPerEpoch: 1, maxEpochs: 1 },
+        config: { augmentation: null, stepsPerEpoch: 1, maxEpochs: 1, slices: 'foreground' },
       }),
     );
     const snap = await ex.run();
@@ -164,6 +163,44 @@ describe('Experiment', () => {
       { id: 'vol', dsc: [expected[0]!.scores.dsc], iou: [expected[0]!.scores.iou], precision: [expected[0]!.scores.precision], recall: [expected[0]!.scores.recall] },
     ]);
     ex.dispose();
+  });
+
+  it('validation DSC is the per-case DSC the test reports: a volume and a resized image scored whole at their own size', async () => {
+    const vol = stackCases('vol', syntheticCases(3, 21, 32));
+    const big = syntheticCases(1, 33, 48)[0]!;
+    const ids = ['vol', big.id];
+    const ex = new Experiment(
+      options({
+        runs: [{ loss: 'crossEntropy' }],
+        cases: [...cases, vol, big],
+        split: { ...split, validation: ids, test: ids },
+        config: { augmentation: null, stepsPerEpoch: 1, maxEpochs: 1 },
+      }),
+    );
+    const snap = await ex.run();
+    const run = snap.runs[0]!;
+    // one epoch: it is the best, and the test uses its weights
+    expect(run.bestEpoch).toBe(0);
+    const test = run.test!;
+    const mean = (test[0]!.dsc[0]! + test[1]!.dsc[0]!) / 2;
+    expect(run.epochs[0]!.valDsc[0]).toBeCloseTo(mean, 12);
+    expect(ex.validation.map((s) => s.slice)).toEqual([0, 1, 2, 0]);
+    ex.dispose();
+  });
+
+  it("slices 'foreground' trains on the slices with foreground only; validation keeps every slice", async () => {
+    const [a, b] = syntheticCases(2, 22, 32);
+    const empty = { ...a!, id: 'empty', labels: new Uint8Array(1024) };
+    const vol = stackCases('vol', [a!, empty, b!]);
+    const run = (slices: 'all' | 'foreground') =>
+      new Experiment(options({ runs: [{ loss: 'dice' }], cases: [...cases, vol], split: { train: ['vol'], validation: ['vol'], test: [] }, config: { augmentation: null, maxEpochs: 1, slices } }));
+    const fg = run('foreground');
+    expect(fg.train.map((s) => s.slice)).toEqual([0, 2]);
+    expect(fg.validation.map((s) => s.slice)).toEqual([0, 1, 2]);
+    fg.dispose();
+    const all = run('all');
+    expect(all.train.map((s) => s.slice)).toEqual([0, 1, 2]);
+    all.dispose();
   });
 
   it('predictCaseSlices gives the labels that were scored, at the source size of a resized image, in the order asked', async () => {

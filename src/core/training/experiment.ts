@@ -29,32 +29,23 @@
  * never scored, and a case's roi (field of view) restricts the metrics.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { resampleBilinear, cropPlane } from '../data/resize';
 import type { DatasetSplit } from '../data/split';
 import type { Case } from '../data/types';
 import { createLoss, LOSSES, paperParams, resolveParams, type LossId, type ResolvedParams } from '../losses';
-import { argmaxLabels, caseMetrics } from '../metrics';
-import { trainingConfig, validateTrainingConfig, type TrainingConfig } from './config';
+import { trainingConfig, validateTrainingConfig, withTrainingDefaults, type TrainingConfig } from './config';
 import { fitToInput, normalizedSlices, prepareSamples, type NormalizedVolumeCache, type PreparedSample, type SampleOptions } from './samples';
 import { CHECKPOINT_VERSION, CheckpointMismatchError, differences, type TrainerCheckpoint } from './checkpoint';
 import { modelGeometry, Trainer, type EpochSummary, type Prediction, type PredictOptions, type StopReason } from './trainer';
 import type { Sample2D } from '../data/types';
 import { paperRuns, type RunSpec } from './runs';
+import { CaseScores, labelsAtSource, type CaseResult } from './scoring';
 
 export { GAMMA_SWEEP, gammaSweepRuns, paperRuns, type RunSpec } from './runs';
+export { labelsAtSource, type CaseResult } from './scoring';
 
 
 export type Scheduling = 'interleaved' | 'sequential';
 export type InterleaveUnit = 'epoch' | 'step';
-
-/** Test metrics of one case, one entry per foreground class (classes 1 … C−1). */
-export interface CaseResult {
-  id: string;
-  dsc: number[];
-  iou: number[];
-  precision: number[];
-  recall: number[];
-}
 
 export type ExperimentEvent =
   /** After every optimizer step; `loss` on the steps that read it (every lossReadEvery). */
@@ -87,8 +78,12 @@ export interface ExperimentOptions {
   runs?: readonly RunSpec[];
   cases: readonly Case[];
   split: DatasetSplit;
-  /** How cases become samples (input size comes from the model). Test cases always use every slice. */
-  samples?: Omit<SampleOptions, 'inputWidth' | 'inputHeight' | 'keepOriginal'>;
+  /**
+   * How cases become samples (the input size comes from the model, the slices of training cases
+   * from config.slices). Validation and test cases always use every slice, scored per case at
+   * the case's own size.
+   */
+  samples?: Omit<SampleOptions, 'inputWidth' | 'inputHeight' | 'keepOriginal' | 'slices'>;
   /** The protocol; missing fields take DEFAULT_TRAINING (the paper's). */
   config?: Partial<TrainingConfig>;
   /** Default 'interleaved'. */
@@ -139,7 +134,9 @@ export interface RunHistory {
   /** The training losses that were read: [global step, loss]. */
   stepLosses: [number, number | null][];
   epochs: EpochRecord[];
+  /** The epoch of the kept checkpoint (config.checkpointMetric); −1 before the first. */
   bestEpoch: number;
+  /** The validation loss of that epoch (the training loss without validation cases). */
   bestValLoss: number | null;
   test: CaseResult[] | null;
 }
@@ -253,8 +250,8 @@ export class Experiment {
       this.numClasses = g.classes;
       this.input = { width: g.width, height: g.height, channels: g.channels };
       const sampleOptions: SampleOptions = { ...options.samples, inputWidth: g.width, inputHeight: g.height, channels: g.channels };
-      this.train = prepareSamples(trainCases, sampleOptions);
-      this.validation = prepareSamples(valCases, sampleOptions);
+      this.train = prepareSamples(trainCases, { ...sampleOptions, slices: this.config.slices });
+      this.validation = prepareSamples(valCases, { ...sampleOptions, slices: 'all', keepOriginal: true });
       this.test = prepareSamples(testCases, { ...sampleOptions, slices: 'all', keepOriginal: true });
       if (this.train.length === 0) throw new RangeError('the training cases gave no samples (no slice was selected)');
       for (const list of [this.train, this.validation, this.test]) checkLabels(list, g.classes);
@@ -467,7 +464,7 @@ export class Experiment {
     const runKeys = Object.keys(cp.runs);
     if (differences([...runKeys].sort(), [...ids].sort()).length > 0) return [`the checkpoint holds trainers for ${runKeys.join(', ') || 'no run'}; this experiment's runs are ${ids.join(', ')}`];
     const p: string[] = [];
-    p.push(...differences(saved.config, now.config).map((d) => `training config ${d}`));
+    p.push(...differences(withTrainingDefaults(saved.config), now.config).map((d) => `training config ${d}`));
     const same = (what: string, a: unknown, b: unknown) => p.push(...differences(a, b, what));
     same('scheduling', saved.scheduling, now.scheduling);
     same('interleave', saved.interleave, now.interleave);
@@ -540,7 +537,9 @@ export class Experiment {
       improved: s.improved,
     });
     r.history.bestEpoch = r.trainer.bestEpoch;
-    r.history.bestValLoss = finite(r.trainer.bestValLoss);
+    const best = r.history.epochs.find((e) => e.epoch === r.trainer.bestEpoch);
+    // The kept epoch's validation loss (its score is 1 − DSC when DSC picks checkpoints).
+    r.history.bestValLoss = best?.valLoss ?? (this.validation.length > 0 ? null : finite(r.trainer.bestValLoss));
     this.emit({ type: 'epoch', run: r.spec.id, epoch: s.epoch, trainLoss: s.trainLoss, valLoss: s.valLoss, valDsc: s.valDsc, lr: s.lr, improved: s.improved });
   }
 
@@ -593,54 +592,9 @@ export function resolveRunSpecs(runs: readonly RunSpec[]): Required<RunSpec>[] {
  * image, resampled back to the original size when the image was resized, and pooled per case.
  */
 export async function testMetrics(trainer: Trainer, samples: readonly PreparedSample[], numClasses: number): Promise<CaseResult[]> {
-  const parts = new Map<string, { truth: Uint8Array[]; pred: Uint8Array[]; roi: (Uint8Array | undefined)[] }>();
-  await trainer.forEachPrediction(
-    samples,
-    (_sample, probs, _loss, index) => {
-      const s = samples[index]!;
-      const { pred, truth, roi } = labelsAtSource(s, probs, numClasses);
-      let p = parts.get(s.caseId);
-      if (!p) parts.set(s.caseId, (p = { truth: [], pred: [], roi: [] }));
-      p.truth.push(truth);
-      p.pred.push(pred);
-      p.roi.push(roi);
-    },
-    { loss: false },
-  );
-  const out: CaseResult[] = [];
-  for (const [id, p] of parts) {
-    const hasRoi = p.roi.some((r) => r !== undefined);
-    const roi = hasRoi ? concat(p.roi.map((r, i) => r ?? new Uint8Array(p.truth[i]!.length).fill(1))) : undefined;
-    const m = caseMetrics(concat(p.truth), concat(p.pred), numClasses, roi);
-    out.push({
-      id,
-      dsc: m.map((c) => c.scores.dsc),
-      iou: m.map((c) => c.scores.iou),
-      precision: m.map((c) => c.scores.precision),
-      recall: m.map((c) => c.scores.recall),
-    });
-  }
-  return out;
-}
-
-/**
- * A prepared sample's prediction (softmax probabilities at the sample's size) as labels of the
- * source slice: the image part of the sample (padding cut off), resampled back to the slice's
- * original size when it was resized (probabilities bilinearly, then argmax), with the source
- * labels and roi to score it against.
- */
-export function labelsAtSource(s: PreparedSample, probs: Float32Array, numClasses: number): { pred: Uint8Array; truth: Uint8Array; roi: Uint8Array | undefined } {
-  const C = numClasses;
-  const box = s.crop;
-  const inside = cropPlane(probs, s.width, s.height, C, box);
-  if (s.original) {
-    return { pred: argmaxLabels(resampleBilinear(inside, box.width, box.height, C, s.sourceWidth, s.sourceHeight), C), truth: s.original.labels, roi: s.original.roi };
-  }
-  return {
-    pred: argmaxLabels(inside, C),
-    truth: cropPlane(s.labels, s.width, s.height, 1, box),
-    roi: s.roi ? cropPlane(s.roi, s.width, s.height, 1, box) : undefined,
-  };
+  const scores = new CaseScores(numClasses);
+  await trainer.forEachPrediction(samples, (_sample, probs, _loss, index) => scores.add(samples[index]!, probs, index), { loss: false });
+  return scores.results();
 }
 
 /**
@@ -691,17 +645,6 @@ function checkLabels(samples: readonly PreparedSample[], numClasses: number): vo
       throw new RangeError(`case ${s.caseId} has class ${max}, but the model outputs ${numClasses} classes (0…${numClasses - 1})`);
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function finite(x: number): number | null {

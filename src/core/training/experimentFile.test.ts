@@ -116,6 +116,15 @@ describe('validateExperimentFile', () => {
     expect(dice.weightData.byteLength).toBeGreaterThan(0);
   });
 
+  it('accepts a record of an older studio whose snapshot config lacks the later fields (they take their defaults)', () => {
+    const f = experimentFileFixture();
+    const config = f.record.snapshot!.config as unknown as Record<string, unknown>;
+    for (const k of ['maxSteps', 'slices', 'checkpointMetric']) delete config[k];
+    expect(refusal(() => validateExperimentFile(f))).toBe('');
+    delete config.seed;
+    expect(refusal(() => validateExperimentFile(f))).toBe('record.snapshot.config.seed: expected a finite number, got nothing (the field is missing)');
+  });
+
   it('accepts the small fixture the storage tests use', () => {
     expect(refusal(() => validateExperimentFile(experimentFileFixture()))).toBe('');
   });
@@ -164,7 +173,10 @@ describe('validateExperimentFile', () => {
     ['test results as an object', (f) => (f.record.snapshot.runs[0]!.test = { dsc: [] }), 'record.snapshot.runs[0].test: expected an array, got an object'],
     ['a test DSC list that is a string', (f) => ((f.record.snapshot.runs[0]!.test as Json[])[0]!.dsc = '0.5'), 'record.snapshot.runs[0].test[0].dsc: expected an array, got the string "0.5"'],
     ['a best epoch of -2', (f) => (f.record.snapshot.runs[0]!.bestEpoch = -2), 'record.snapshot.runs[0].bestEpoch: expected an integer from -1 to 10000, got the number -2'],
-    ['an unknown stop reason', (f) => (f.record.snapshot.runs[0]!.stopReason = 'bored'), /^record\.snapshot\.runs\[0\]\.stopReason: expected one of "maxEpochs", "earlyStop", "stopped", got the string "bored"$/],
+    ['an unknown stop reason', (f) => (f.record.snapshot.runs[0]!.stopReason = 'bored'), /^record\.snapshot\.runs\[0\]\.stopReason: expected one of "maxEpochs", "maxSteps", "earlyStop", "stopped", got the string "bored"$/],
+    ['a misspelt training field', (f) => ((f.record.request.training as Json).learningrate = 0.1), 'record.request.training: unknown training field "learningrate" (did you mean learningRate?)'],
+    ['an unknown field in the snapshot config', (f) => ((f.record.snapshot.config as Json).augment = false), 'record.snapshot.config: unknown training field "augment" (did you mean augmentation?)'],
+    ['an unknown slice selection', (f) => ((f.record.request.training as Json).slices = 'some'), 'record.request.training.slices: expected one of "all", "foreground", got the string "some"'],
     ['two snapshot runs with one id', (f) => (f.record.snapshot.runs[1]!.id = 'dice'), 'record.snapshot.runs[1]: the run id "dice" appears twice'],
     ['a wrong format', (f) => (f.format = 'tfjs'), 'format: expected "segmentation-studio-experiment", got the string "tfjs"'],
     ['a newer version', (f) => (f.version = 2), 'version: expected 1 (the version this studio reads), got the number 2'],

@@ -13,7 +13,7 @@ import type { AugmentationConfig } from '../data/augment';
 import type { DatasetSplit } from '../data/split';
 import { isLossId, type LossId, type LossParams, type ParamName, type ParamValue } from '../losses/registry';
 import type { UNetConfig } from '../model';
-import { trainingConfig, trainingConfigProblems, type TrainingConfig } from './config';
+import { trainingConfigProblems, unknownTrainingFields, withTrainingDefaults, type TrainingConfig } from './config';
 import type { CaseResult, EpochRecord, ExperimentSnapshot, InterleaveUnit, RunHistory, Scheduling } from './experiment';
 import type { RunSpec } from './runs';
 
@@ -301,6 +301,7 @@ const TRAINING_FIELDS: Record<keyof TrainingConfig, (v: unknown, path: string) =
   momentum: finite,
   batchSize: positive,
   maxEpochs: (v, p) => int(v, p, 1, EXPERIMENT_LIMITS.epochsPerRun),
+  maxSteps: (v, p) => (v === null ? null : positive(v, p)),
   stepsPerEpoch: (v, p) => (v === null ? null : positive(v, p)),
   lrPlateauPatience: positive,
   lrFactor: finite,
@@ -313,15 +314,25 @@ const TRAINING_FIELDS: Record<keyof TrainingConfig, (v: unknown, path: string) =
   augmentation,
   foregroundProbability: finite,
   seed: finite,
+  slices: (v, p) => oneOf(v, p, ['all', 'foreground']),
+  checkpointMetric: (v, p) => oneOf(v, p, ['valLoss', 'valDsc']),
 };
 
-/** A training configuration: every field (`complete`) or any of them, each of its type, and valid together. */
+/** Fields an older studio did not write: a complete configuration may lack them (they take their defaults). */
+const LATER_FIELDS: ReadonlySet<string> = new Set<keyof TrainingConfig>(['maxSteps', 'slices', 'checkpointMetric']);
+
+/**
+ * A training configuration: every field (`complete`; those of {@link LATER_FIELDS} may be
+ * missing) or any of them, no other field, each of its type, and valid together.
+ */
 function training(v: unknown, path: string, complete: boolean): Partial<TrainingConfig> {
   const o = object(v, path);
+  const unknown = unknownTrainingFields(o);
+  if (unknown.length) fail(path, unknown.join('; '));
   for (const [k, check] of Object.entries(TRAINING_FIELDS)) {
-    if (o[k] !== undefined || complete) check(o[k], at(path, k));
+    if (o[k] !== undefined || (complete && !LATER_FIELDS.has(k))) check(o[k], at(path, k));
   }
-  const problems = trainingConfigProblems(trainingConfig(o as Partial<TrainingConfig>));
+  const problems = trainingConfigProblems(withTrainingDefaults(o) as unknown as TrainingConfig);
   if (problems.length) fail(path, problems.join('; '));
   return o as Partial<TrainingConfig>;
 }
@@ -389,7 +400,7 @@ function runHistory(v: unknown, path: string): RunHistory {
   params(o.params, at(path, 'params'));
   text(o.label, at(path, 'label'));
   oneOf(o.status, at(path, 'status'), ['pending', 'running', 'done']);
-  if (o.stopReason !== null) oneOf(o.stopReason, at(path, 'stopReason'), ['maxEpochs', 'earlyStop', 'stopped']);
+  if (o.stopReason !== null) oneOf(o.stopReason, at(path, 'stopReason'), ['maxEpochs', 'maxSteps', 'earlyStop', 'stopped']);
   int(o.steps, at(path, 'steps'), 0, Number.MAX_SAFE_INTEGER);
   each(list(o.stepLosses, at(path, 'stepLosses'), EXPERIMENT_LIMITS.stepLossesPerRun), at(path, 'stepLosses'), stepLoss);
   each(list(o.epochs, at(path, 'epochs'), EXPERIMENT_LIMITS.epochsPerRun), at(path, 'epochs'), epochRecord);

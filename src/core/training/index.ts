@@ -14,11 +14,16 @@
  */
 export {
   DEFAULT_TRAINING,
+  TRAINING_FIELD_NAMES,
   resolveStepsPerEpoch,
   trainingConfig,
   trainingConfigProblems,
   validateTrainingConfig,
+  unknownTrainingFields,
+  withTrainingDefaults,
+  type CheckpointMetric,
   type OptimizerName,
+  type SliceSelection,
   type TrainingConfig,
 } from './config';
 export {
@@ -61,7 +66,8 @@ export {
 export { decodeOptimizer, encodeOptimizer, optimizerSlotNames, trainerCheckpointProblems, type TrainerLayout } from './checkpointCodec';
 export { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
 export { modelGeometry, Predictor, type Prediction, type PredictOptions, type PredictorOptions } from './slidingWindow';
-export { Trainer, scoreInsideImage, type EpochSummary, type Evaluation, type StopReason, type TrainerData } from './trainer';
+export { CaseScores, labelsAtSource, meanCaseDsc, type CaseResult, type ScoredSample } from './scoring';
+export { Trainer, sampleOrder, type EpochSummary, type Evaluation, type StopReason, type TrainerData } from './trainer';
 export {
   Experiment,
   GAMMA_SWEEP,
@@ -69,7 +75,6 @@ export {
   paperRuns,
   resolveRunSpecs,
   testMetrics,
-  type CaseResult,
   type EpochRecord,
   type ExperimentCheckpoint,
   type ExperimentEvent,

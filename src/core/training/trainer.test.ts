@@ -4,7 +4,7 @@ import { createLoss } from '../losses';
 import { argmaxLabels } from '../metrics';
 import { trainingConfig, type TrainingConfig } from './config';
 import { prepareSamples, type PreparedSample } from './samples';
-import { createOptimizer, setLearningRate, Trainer, type EpochSummary } from './trainer';
+import { createOptimizer, sampleOrder, setLearningRate, Trainer, type EpochSummary } from './trainer';
 import { registerFastCpuKernels, restoreStockCpuKernels } from '../kernels';
 import { syntheticCases } from './testing/fixtures';
 import { tinyModel } from './testing/tinyModel';
@@ -145,6 +145,42 @@ describe('Trainer: protocol', () => {
     t.dispose({ model: true });
   });
 
+  it('ends when its step budget is spent, in the middle of an epoch, validating that shorter epoch; a checkpoint then still fits', async () => {
+    const t = trainer({ stepsPerEpoch: 3, maxEpochs: 10, maxSteps: 7, lossReadEvery: 1 });
+    const epochs: EpochSummary[] = [];
+    while (!t.done) epochs.push(await t.epoch());
+    expect(epochs.map((e) => [e.steps, e.stop])).toEqual([
+      [3, null],
+      [3, null],
+      [1, 'maxSteps'],
+    ]);
+    expect(t.globalStep).toBe(7);
+    expect(epochs[2]!.valDsc).toHaveLength(1);
+    expect(() => t.step()).toThrow(/training has ended \(maxSteps\)/);
+    const cp = await t.checkpoint();
+    expect([cp.epochIndex, cp.stepInEpoch, cp.globalStep, cp.ended]).toEqual([3, 0, 7, 'maxSteps']);
+    const again = trainer({ stepsPerEpoch: 3, maxEpochs: 10, maxSteps: 7, lossReadEvery: 1 });
+    await again.restore(cp);
+    expect(again.done).toBe(true);
+    await expect(again.restore({ ...cp, globalStep: 8 })).rejects.toThrow(/global step 8 does not match epoch 3, step 0 at 3 steps per epoch/);
+    again.dispose({ model: true });
+    t.dispose({ model: true });
+  });
+
+  it('keeps the checkpoint of the highest validation DSC when told to, and of the lowest validation loss by default', async () => {
+    for (const metric of ['valLoss', 'valDsc'] as const) {
+      const t = trainer({ stepsPerEpoch: 2, maxEpochs: 6, checkpointMetric: metric, learningRate: 0.3 });
+      const epochs: EpochSummary[] = [];
+      while (!t.done) epochs.push(await t.epoch());
+      const scores = epochs.map((e) => (metric === 'valLoss' ? e.valLoss : -e.valDsc[0]!));
+      const best = scores.indexOf(Math.min(...scores));
+      expect(t.bestEpoch).toBe(best);
+      expect(epochs.map((e) => e.improved)).toEqual(scores.map((x, i) => x < Math.min(Infinity, ...scores.slice(0, i))));
+      if (metric === 'valDsc') expect(t.bestValLoss).toBeCloseTo(1 - epochs[best]!.valDsc[0]!, 12);
+      t.dispose({ model: true });
+    }
+  });
+
   it('follows the training loss when there is no validation set', async () => {
     const t = trainer({ stepsPerEpoch: 1 }, 4, { train, validation: [] });
     const e = await t.epoch();
@@ -164,6 +200,31 @@ describe('Trainer: protocol', () => {
         o.dispose();
       }
     }
+  });
+});
+
+describe('sampleOrder', () => {
+  const sorted = (a: number[]) => [...a].sort((x, y) => x - y);
+  const all = (n: number) => Array.from({ length: n }, (_, k) => k);
+
+  it('epochs shorter than one pass walk through one shuffle: every sample once in each pass', () => {
+    const walk = Array.from({ length: 10 }, (_, e) => sampleOrder(7, e, 10, 4)).flat();
+    for (let pass = 0; pass < 4; pass++) expect(sorted(walk.slice(pass * 10, pass * 10 + 10))).toEqual(all(10));
+    // the same epoch is drawn again the same way (a resumed run), and passes differ
+    expect(sampleOrder(7, 3, 10, 4)).toEqual(walk.slice(12, 16));
+    expect(walk.slice(0, 10)).not.toEqual(walk.slice(10, 20));
+  });
+
+  it('epochs of one pass or more are fresh permutations, continued when longer', () => {
+    const e0 = sampleOrder(7, 0, 5, 5);
+    const e1 = sampleOrder(7, 1, 5, 5);
+    expect(sorted(e0)).toEqual(all(5));
+    expect(sorted(e1)).toEqual(all(5));
+    expect(e1).not.toEqual(e0);
+    const long = sampleOrder(7, 0, 5, 12);
+    expect(long.slice(0, 5)).toEqual(e0);
+    expect(sorted(long.slice(5, 10))).toEqual(all(5));
+    expect(long).toHaveLength(12);
   });
 });
 

@@ -2,12 +2,16 @@
  * Training one model with one loss, following the protocol of Yeung et al. 2022 ("Unified Focal
  * loss", Comput. Med. Imaging Graph. 95:102026; see config.ts): mini-batch SGD, the learning
  * rate reduced on a validation-loss plateau, early stopping, and the weights of the epoch with
- * the lowest validation loss kept for testing.
+ * the lowest validation loss (or, with checkpointMetric 'valDsc', the highest validation DSC)
+ * kept for testing.
  *
  * Protocol of one epoch:
- *   1. The training samples are visited in a seeded random order (a fresh permutation per epoch;
- *      when the epoch needs more samples than one pass, the next permutation continues it, so
- *      every batch is full and has the same shape).
+ *   1. The training samples are visited in a seeded random order ({@link sampleOrder}): an epoch
+ *      of one pass or more takes a fresh permutation (the next one continues it when it needs
+ *      more samples than one pass, so every batch is full and has the same shape); epochs
+ *      shorter than one pass walk through one permutation after the other, so that every
+ *      sample is seen once before any is seen again. A step budget (maxSteps) ends the run
+ *      inside an epoch: that epoch ends (and is validated) after its last step.
  *   2. Each {@link Trainer.step} cuts and augments its batch (samples.ts), runs one optimizer
  *      step inside tf.tidy and adds the loss to an on-device sum. Every `lossReadEvery` steps it
  *      hands the loss back as a tf.Scalar for the caller to read with `await loss.data()` and
@@ -19,24 +23,25 @@
  * Validation loss: the mean over validation samples of the loss of each sample. Every loss of
  * core/losses is a mean over the samples of a batch (per-sample soft counts for region losses,
  * per-pixel means for distribution losses, equal image sizes), so batches weighted by their size
- * give that mean. Validation DSC: the mean over validation samples of each sample's DSC, with
- * core/metrics' empty-mask conventions, inside the image (padding excluded) and its roi.
- * Without validation samples the schedules follow the training loss instead.
+ * give that mean. Validation DSC: per case, as the test metrics and the Results view score
+ * (scoring.ts: a case's slices pooled, at the case's own size, inside its roi), averaged over the
+ * cases. The learning-rate plateau and early stopping follow the validation loss; the best
+ * checkpoint follows config.checkpointMetric. Without validation samples all of them follow the
+ * training loss.
  *
  * Inference on images of any size: slidingWindow.ts. The state a checkpoint holds is read and
  * put back through checkpointCodec.ts; the optimizers are in optimizer.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { cropPlane, type CropBox } from '../data/resize';
 import { createRng } from '../data/rng';
 import type { Sample2D } from '../data/types';
 import type { LossFn } from '../losses';
-import { argmaxLabels, caseMetrics } from '../metrics';
 import { resolveStepsPerEpoch, validateTrainingConfig, DEFAULT_TRAINING, type TrainingConfig } from './config';
 import { CHECKPOINT_VERSION, CheckpointMismatchError, modelWeightNames, readWeights, weightTensors, type TrainerCheckpoint } from './checkpoint';
 import { decodeOptimizer, encodeOptimizer, trainerCheckpointProblems } from './checkpointCodec';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
 import { batchArrays } from './samples';
+import { CaseScores, meanCaseDsc, type ScoredSample } from './scoring';
 import { BestCheckpoint, EarlyStopping, ReduceLROnPlateau, type EarlyStoppingState, type PlateauState } from './schedule';
 import { modelGeometry, Predictor, type Prediction, type PredictOptions } from './slidingWindow';
 
@@ -44,22 +49,24 @@ export { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer'
 export { modelGeometry, type Prediction, type PredictOptions } from './slidingWindow';
 
 /** Why a run ended. 'stopped' is set by the caller (experiment.ts), never by the trainer. */
-export type StopReason = 'maxEpochs' | 'earlyStop' | 'stopped';
+export type StopReason = 'maxEpochs' | 'maxSteps' | 'earlyStop' | 'stopped';
 
 export interface TrainerData {
   train: readonly Sample2D[];
   validation: readonly Sample2D[];
 }
 
-/** A sample that knows where its image lies inside its padding (samples.ts PreparedSample). */
-type MaybeCropped = Sample2D & { crop?: CropBox };
-
 export interface Evaluation {
   /** Mean loss per sample (NaN when there are no samples). */
   loss: number;
-  /** Mean DSC per foreground class (classes 1 … C−1) over the samples. */
+  /**
+   * Mean over cases of each case's DSC per foreground class (classes 1 … C−1; scoring.ts: the
+   * samples of a case scored together; a sample without a case id is a case of its own).
+   */
   dsc: number[];
   samples: number;
+  /** The cases scored. */
+  cases: number;
 }
 
 export interface EpochSummary {
@@ -165,12 +172,17 @@ export class Trainer {
     return this.lr;
   }
 
-  /** All steps of the current epoch are taken: call {@link endEpoch}. */
+  /** All steps of the current epoch are taken (or the step budget is spent): call {@link endEpoch}. */
   get epochComplete(): boolean {
-    return this.stepIndex >= this.stepsPerEpoch;
+    return this.stepIndex >= this.stepsPerEpoch || this.budgetSpent;
   }
 
-  /** Why training ended ('maxEpochs' or 'earlyStop'), null while it goes on. */
+  /** The run's step budget (config.maxSteps) is spent. */
+  private get budgetSpent(): boolean {
+    return this.config.maxSteps !== null && this.totalSteps >= this.config.maxSteps;
+  }
+
+  /** Why training ended ('maxEpochs', 'maxSteps' or 'earlyStop'), null while it goes on. */
   get stopReason(): Exclude<StopReason, 'stopped'> | null {
     return this.ended;
   }
@@ -179,11 +191,15 @@ export class Trainer {
     return this.ended !== null;
   }
 
-  /** Epoch (0-based) of the lowest validation loss so far; −1 before the first epoch ends. */
+  /** Epoch (0-based) of the best checkpoint so far; −1 before the first epoch ends. */
   get bestEpoch(): number {
     return this.best.bestEpoch;
   }
 
+  /**
+   * The score of the best checkpoint, lower is better: the validation loss, 1 − the validation
+   * DSC with checkpointMetric 'valDsc', the training loss without validation samples.
+   */
   get bestValLoss(): number {
     return this.best.best;
   }
@@ -271,7 +287,7 @@ export class Trainer {
     const monitored = val ? valLoss : trainLoss;
     const epoch = this.epochIndex;
     const lr = this.lr;
-    const improved = this.best.update(monitored, epoch);
+    const improved = this.best.update(val && this.config.checkpointMetric === 'valDsc' ? 1 - meanOfClasses(val.dsc) : monitored, epoch);
     if (improved) this.saveBest();
     const plateau = this.plateau.update(monitored);
     if (plateau.learningRate !== this.lr) {
@@ -282,6 +298,7 @@ export class Trainer {
     this.epochIndex++;
     this.stepIndex = 0;
     if (early) this.ended = 'earlyStop';
+    else if (this.budgetSpent) this.ended = 'maxSteps';
     else if (this.epochIndex >= this.config.maxEpochs) this.ended = 'maxEpochs';
     if (!this.ended) this.order = this.epochOrder(this.epochIndex);
     return { epoch, steps, trainLoss, valLoss, valDsc: val ? val.dsc : [], lr, nextLr: this.lr, improved, stop: this.ended };
@@ -305,20 +322,18 @@ export class Trainer {
     return this.endEpoch();
   }
 
-  /** Validation loss and mean hard-argmax DSC per foreground class over `samples`. */
-  async evaluate(samples: readonly Sample2D[]): Promise<Evaluation> {
+  /** Mean loss over `samples` and the mean per-case hard-argmax DSC per foreground class (see {@link Evaluation}). */
+  async evaluate(samples: readonly ScoredSample[]): Promise<Evaluation> {
     this.checkUsable();
-    const C = this.numClasses;
-    const dscSum = new Array<number>(C - 1).fill(0);
+    const scores = new CaseScores(this.numClasses);
     let lossSum = 0;
-    await this.forEachPrediction(samples, (sample, probs, loss) => {
+    await this.forEachPrediction(samples, (sample, probs, loss, i) => {
       lossSum += loss;
-      const labels = argmaxLabels(probs, C);
-      const m = scoreInsideImage(sample, labels, C);
-      m.forEach((cm, k) => (dscSum[k] = dscSum[k]! + cm.scores.dsc));
+      scores.add(sample, probs, i);
     });
     const n = samples.length;
-    return { loss: n > 0 ? lossSum / n : NaN, dsc: dscSum.map((s) => (n > 0 ? s / n : NaN)), samples: n };
+    const cases = scores.results();
+    return { loss: n > 0 ? lossSum / n : NaN, dsc: meanCaseDsc(cases, this.numClasses), samples: n, cases: cases.length };
   }
 
   /**
@@ -483,32 +498,48 @@ export class Trainer {
   }
 
   private epochOrder(epoch: number): number[] {
-    const n = this.data.train.length;
-    const need = this.stepsPerEpoch * this.config.batchSize;
-    const base = createRng(this.config.seed).fork(`order epoch ${epoch}`);
-    const order: number[] = [];
-    for (let pass = 0; order.length < need; pass++) {
-      order.push(...base.fork(`pass ${pass}`).shuffle(Array.from({ length: n }, (_, k) => k)));
-    }
-    return order.slice(0, need);
+    return sampleOrder(this.config.seed, epoch, this.data.train.length, this.stepsPerEpoch * this.config.batchSize);
   }
+
 
   private checkUsable(): void {
     if (this.disposed) throw new Error('this trainer has been disposed');
   }
 }
 
+/** The mean of the finite values (NaN when there is none). */
+function meanOfClasses(values: readonly number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+}
+
 /**
- * Per-class metrics of a predicted label map against a sample's labels, inside the image (a
- * PreparedSample's crop box, padding excluded) and its roi.
+ * The training samples (indices 0 … n−1) of epoch `epoch`, `perEpoch` of them, drawn from
+ * streams seeded by (seed, epoch) only, so that a resumed run draws them again (see the file
+ * header). Epochs of one pass or more: permutation after permutation of a stream of their own.
+ * Shorter epochs: consecutive stretches of one walk through permutation after permutation, so
+ * every sample comes once in each n draws that start a permutation.
  */
-export function scoreInsideImage(sample: MaybeCropped, predicted: Uint8Array, numClasses: number) {
-  const box = sample.crop;
-  if (!box || (box.x === 0 && box.y === 0 && box.width === sample.width && box.height === sample.height)) {
-    return caseMetrics(sample.labels, predicted, numClasses, sample.roi);
+export function sampleOrder(seed: number, epoch: number, n: number, perEpoch: number): number[] {
+  const all = () => Array.from({ length: n }, (_, k) => k);
+  const order: number[] = [];
+  if (perEpoch >= n) {
+    const base = createRng(seed).fork(`order epoch ${epoch}`);
+    for (let pass = 0; order.length < perEpoch; pass++) order.push(...base.fork(`pass ${pass}`).shuffle(all()));
+    return order.slice(0, perEpoch);
   }
-  const truth = cropPlane(sample.labels, sample.width, sample.height, 1, box);
-  const pred = cropPlane(predicted, sample.width, sample.height, 1, box);
-  const roi = sample.roi ? cropPlane(sample.roi, sample.width, sample.height, 1, box) : undefined;
-  return caseMetrics(truth, pred, numClasses, roi);
+  const walk = createRng(seed).fork('order walk');
+  const start = epoch * perEpoch;
+  let pass = Math.floor(start / n);
+  let at = start - pass * n;
+  let permutation = walk.fork(`pass ${pass}`).shuffle(all());
+  while (order.length < perEpoch) {
+    if (at === n) {
+      pass++;
+      at = 0;
+      permutation = walk.fork(`pass ${pass}`).shuffle(all());
+    }
+    order.push(permutation[at++]!);
+  }
+  return order;
 }
