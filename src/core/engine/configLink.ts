@@ -4,8 +4,8 @@
  * loss explorer shows) as a short, readable query string in the page's hash, e.g.
  *
  *   https://host/studio/#/train?losses=crossEntropy,asymmetricUnifiedFocal&epochs=30&size=64&depth=3
- *     &filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0
- *     &p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2
+ *     &filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0&budget=0
+ *     &slices=all&aug=1&best=loss&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2
  *
  * Keys (stable: links already shared depend on them):
  *
@@ -13,7 +13,10 @@
  *   -------------|-------------------------------|-----------------------------------------------
  *   losses       | settings.losses               | loss ids in run order, comma-separated; empty: none
  *   epochs       | settings.maxEpochs            | integer 1…1000
- *   size         | settings.inputSize            | 32, 64, 128 or 256
+ *   size         | settings.inputWidth and       | 32, 64, 128 or 256 (a square input; written
+ *                |   inputHeight                 | when the input is one of these squares)
+ *   width        | settings.inputWidth           | integer 32…512, a multiple of 32 (written with
+ *   height       | settings.inputHeight          |   height instead of size for other inputs)
  *   depth        | settings.depth                | integer 2…5
  *   filters      | settings.baseFilters          | integer 4…64
  *   batch        | settings.batchSize            | integer 1…64
@@ -23,10 +26,18 @@
  *   seed         | settings.seed                 | integer 0…2147483647 (2^31 − 1)
  *   steps        | settings.stepsPerEpoch        | integer 0…10000 (0: one pass per epoch)
  *   sweep        | settings.gammaSweep           | 0 or 1
+ *   budget       | settings.maxSteps             | integer 0…10000000 (steps per run; 0: none)
+ *   slices       | settings.slices               | all or foreground (training slices of volumes)
+ *   aug          | settings.augment              | 0 or 1 (the paper's augmentation)
+ *   best         | settings.checkpointMetric     | loss or dsc (the validation score that picks
+ *                |                               | the checkpoint tested: valLoss or valDsc)
  *   show         | explorer.selected             | loss ids drawn in the explorer, comma-separated
  *   focus        | explorer.focused              | the loss whose sliders are shown
  *   p.<lossId>   | params[lossId]                | name:value pairs, comma-separated; a value is a
  *                |                               | number, `none` (null) or class weights `w0/w1/…`
+ *
+ * `size` and `width`/`height` set the same fields: a link gives one or the other (both is an
+ * error). A link written before a key existed leaves that setting at its current value.
  *
  * The parameters written are those of the ticked losses and of the losses the explorer shows,
  * and of those only the ones that differ from the paper's settings (paperParams): a loss in play
@@ -55,6 +66,7 @@ import {
   type ResolvedParams,
 } from '../losses/registry';
 import { echo } from '../io/echo';
+import { didYouMean } from '../training/config';
 import type { UNET_LIMITS } from '../model/unet';
 import {
   defaultSettings,
@@ -62,6 +74,7 @@ import {
   OPTIMIZERS,
   SCHEDULINGS,
   SETTING_LIMITS,
+  SLICE_SELECTIONS,
   withinRule,
   type ExplorerView,
   type NumericSetting,
@@ -88,7 +101,7 @@ export function defaultConfigBase(): ConfigBase {
 }
 
 /** Setting keys in the order they are written. */
-const SETTING_KEYS = ['losses', 'epochs', 'size', 'depth', 'filters', 'batch', 'lr', 'opt', 'order', 'seed', 'steps', 'sweep'] as const;
+const SETTING_KEYS = ['losses', 'epochs', 'size', 'width', 'height', 'depth', 'filters', 'batch', 'lr', 'opt', 'order', 'seed', 'steps', 'sweep', 'budget', 'slices', 'aug', 'best'] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
 const NUMERIC_KEYS: Partial<Record<SettingKey, NumericSetting>> = {
@@ -99,7 +112,13 @@ const NUMERIC_KEYS: Partial<Record<SettingKey, NumericSetting>> = {
   lr: 'learningRate',
   seed: 'seed',
   steps: 'stepsPerEpoch',
+  budget: 'maxSteps',
+  width: 'inputWidth',
+  height: 'inputHeight',
 };
+
+/** The link's words for the checkpoint metrics. */
+const BEST_WORDS = { loss: 'valLoss', dsc: 'valDsc' } as const;
 
 const PARAM_PREFIX = 'p.';
 
@@ -164,7 +183,12 @@ export function encodeConfigLink(cfg: StudioConfiguration): string {
   const pairs: [string, string][] = [
     ['losses', s.losses.join(',')],
     ['epochs', numberText(s.maxEpochs)],
-    ['size', numberText(s.inputSize)],
+    ...((s.inputWidth === s.inputHeight && (INPUT_SIZES as readonly number[]).includes(s.inputWidth)
+      ? [['size', numberText(s.inputWidth)]]
+      : [
+          ['width', numberText(s.inputWidth)],
+          ['height', numberText(s.inputHeight)],
+        ]) as [string, string][]),
     ['depth', numberText(s.depth)],
     ['filters', numberText(s.baseFilters)],
     ['batch', numberText(s.batchSize)],
@@ -174,6 +198,10 @@ export function encodeConfigLink(cfg: StudioConfiguration): string {
     ['seed', numberText(s.seed)],
     ['steps', numberText(s.stepsPerEpoch)],
     ['sweep', s.gammaSweep ? '1' : '0'],
+    ['budget', numberText(s.maxSteps)],
+    ['slices', s.slices],
+    ['aug', s.augment ? '1' : '0'],
+    ['best', s.checkpointMetric === 'valDsc' ? 'dsc' : 'loss'],
   ];
   if (cfg.explorer) {
     pairs.push(['show', cfg.explorer.selected.join(',')], ['focus', cfg.explorer.focused]);
@@ -312,9 +340,24 @@ function parseSetting(key: SettingKey, text: string, settings: TrainingSettings,
       const n = parseNumber(text);
       const size = INPUT_SIZES.find((s) => s === n);
       if (size === undefined) bad(`one of ${INPUT_SIZES.join(', ')}`);
-      else settings.inputSize = size;
+      else settings.inputWidth = settings.inputHeight = size;
       return;
     }
+    case 'slices': {
+      const sel = SLICE_SELECTIONS.find((o) => o === text);
+      if (!sel) bad(SLICE_SELECTIONS.join(' or '));
+      else settings.slices = sel;
+      return;
+    }
+    case 'best': {
+      if (text === 'loss' || text === 'dsc') settings.checkpointMetric = BEST_WORDS[text];
+      else bad('loss or dsc');
+      return;
+    }
+    case 'aug':
+      if (text === '0' || text === '1') settings.augment = text === '1';
+      else bad('0 or 1');
+      return;
     case 'opt': {
       const opt = OPTIMIZERS.find((o) => o === text);
       if (!opt) bad(OPTIMIZERS.join(' or '));
@@ -368,7 +411,10 @@ export function decodeConfigLink(query: string, base: ConfigBase = defaultConfig
   for (const [key, value] of search) {
     if (seen.has(key)) errors.push(`${echo(key)}: given more than once; the last valid value applies`);
     seen.add(key);
-    if ((SETTING_KEYS as readonly string[]).includes(key)) {
+    const other = key === 'size' ? ['width', 'height'].find((k) => seen.has(k)) : key === 'width' || key === 'height' ? (seen.has('size') ? 'size' : undefined) : undefined;
+    if (other) {
+      errors.push(`${key}: the link also gives ${other}; size sets the width and the height, so give size or width and height`);
+    } else if ((SETTING_KEYS as readonly string[]).includes(key)) {
       parseSetting(key as SettingKey, value, settings, errors);
     } else if (key === 'show') {
       show = parseLossList(key, value, errors) ?? show;
@@ -381,7 +427,7 @@ export function decodeConfigLink(query: string, base: ConfigBase = defaultConfig
       if (isLossId(id)) paramTexts.push({ key, id, text: value });
       else errors.push(unknownLoss(key, id));
     } else {
-      errors.push(`${echo(key)}: unknown key (known keys: ${KNOWN_KEYS.join(', ')})`);
+      errors.push(`${echo(key)}: unknown key${didYouMean(key, KNOWN_KEYS)} (known keys: ${KNOWN_KEYS.join(', ')})`);
     }
   }
 

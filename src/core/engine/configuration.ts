@@ -5,37 +5,53 @@
  * link run in the studio and on a command line trains the same experiment. tfjs-free.
  */
 import { PAPER_COMPARISON, type LossId, type ResolvedParams } from '../losses/registry';
+import type { CheckpointMetric, SliceSelection } from '../training/config';
 
 export interface TrainingSettings {
   losses: LossId[];
   /** The paper's Figure 3: each ticked unified loss at γ = 0.1 … 0.9 instead of one run per loss. */
   gammaSweep: boolean;
-  inputSize: number;
+  /** The model's input width and height (multiples of 32; images are fitted to it). */
+  inputWidth: number;
+  inputHeight: number;
   depth: number;
   baseFilters: number;
   maxEpochs: number;
   /** 0: one pass over the training samples per epoch. */
   stepsPerEpoch: number;
+  /** The most optimizer steps a run takes; 0: no budget (maxEpochs and early stopping end it). */
+  maxSteps: number;
   batchSize: number;
   learningRate: number;
   optimizer: 'sgd' | 'adam';
   scheduling: 'interleaved' | 'sequential';
   seed: number;
+  /** Training slices of volumes: all, or only those with foreground. */
+  slices: SliceSelection;
+  /** The paper's augmentation (scaling, rotation, mirroring, elastic, brightness) on or off. */
+  augment: boolean;
+  /** The validation score that picks the checkpoint tested: the lowest loss (the paper) or the highest per-case DSC. */
+  checkpointMetric: CheckpointMetric;
 }
 
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   losses: [...PAPER_COMPARISON],
   gammaSweep: false,
-  inputSize: 64,
+  inputWidth: 64,
+  inputHeight: 64,
   depth: 3,
   baseFilters: 8,
   maxEpochs: 30,
   stepsPerEpoch: 0,
+  maxSteps: 0,
   batchSize: 2,
   learningRate: 0.1,
   optimizer: 'sgd',
   scheduling: 'interleaved',
   seed: 1,
+  slices: 'all',
+  augment: true,
+  checkpointMetric: 'valLoss',
 });
 
 /** A fresh copy of the defaults. */
@@ -56,7 +72,7 @@ export interface StudioConfiguration {
   explorer?: ExplorerView;
 }
 
-export type NumericSetting = 'maxEpochs' | 'depth' | 'baseFilters' | 'batchSize' | 'learningRate' | 'seed' | 'stepsPerEpoch';
+export type NumericSetting = 'maxEpochs' | 'depth' | 'baseFilters' | 'batchSize' | 'learningRate' | 'seed' | 'stepsPerEpoch' | 'maxSteps' | 'inputWidth' | 'inputHeight';
 
 export interface NumberRule {
   kind: 'integer' | 'number';
@@ -64,6 +80,8 @@ export interface NumberRule {
   max: number;
   /** How the range reads in an error message. */
   range: string;
+  /** Values must be multiples of this. */
+  step?: number;
 }
 
 /** The valid numeric settings: the Train view's fields, the link and the command line share them. */
@@ -75,15 +93,21 @@ export const SETTING_LIMITS = {
   learningRate: { kind: 'number', min: 1e-6, max: 10, range: '1e-6…10' },
   seed: { kind: 'integer', min: 0, max: 2 ** 31 - 1, range: '0…2147483647' },
   stepsPerEpoch: { kind: 'integer', min: 0, max: 10000, range: '0…10000' },
+  maxSteps: { kind: 'integer', min: 0, max: 10_000_000, range: '0…10000000' },
+  inputWidth: { kind: 'integer', min: 32, max: 512, step: 32, range: '32…512, a multiple of 32' },
+  inputHeight: { kind: 'integer', min: 32, max: 512, step: 32, range: '32…512, a multiple of 32' },
 } as const satisfies Record<NumericSetting, NumberRule>;
 
+/** The square sizes the link's `size` key and the Train view's size menu offer. */
 export const INPUT_SIZES = [32, 64, 128, 256] as const;
 export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export const SCHEDULINGS = ['interleaved', 'sequential'] as const;
+export const SLICE_SELECTIONS = ['all', 'foreground'] as const;
+export const CHECKPOINT_METRICS = ['valLoss', 'valDsc'] as const;
 
 /** Whether `n` keeps to a rule. */
 export function withinRule(rule: NumberRule, n: number): boolean {
-  return Number.isFinite(n) && n >= rule.min && n <= rule.max && (rule.kind === 'number' || Number.isInteger(n));
+  return Number.isFinite(n) && n >= rule.min && n <= rule.max && (rule.kind === 'number' || Number.isInteger(n)) && (rule.step === undefined || n % rule.step === 0);
 }
 
 /** What is wrong with settings, one sentence each (field names as in TrainingSettings); empty when nothing is. */
@@ -93,9 +117,10 @@ export function settingsProblems(s: TrainingSettings): string[] {
     const v = s[field];
     if (typeof v !== 'number' || !withinRule(rule, v)) p.push(`${field} must be ${rule.kind === 'integer' ? 'an integer' : 'a number'} ${rule.range}, got ${String(v)}`);
   }
-  if (!(INPUT_SIZES as readonly number[]).includes(s.inputSize)) p.push(`inputSize must be one of ${INPUT_SIZES.join(', ')}, got ${String(s.inputSize)}`);
   if (!(OPTIMIZERS as readonly string[]).includes(s.optimizer)) p.push(`optimizer must be ${OPTIMIZERS.join(' or ')}, got ${String(s.optimizer)}`);
   if (!(SCHEDULINGS as readonly string[]).includes(s.scheduling)) p.push(`scheduling must be ${SCHEDULINGS.join(' or ')}, got ${String(s.scheduling)}`);
-  if (typeof s.gammaSweep !== 'boolean') p.push(`gammaSweep must be true or false, got ${String(s.gammaSweep)}`);
+  if (!(SLICE_SELECTIONS as readonly string[]).includes(s.slices)) p.push(`slices must be ${SLICE_SELECTIONS.join(' or ')}, got ${String(s.slices)}`);
+  if (!(CHECKPOINT_METRICS as readonly string[]).includes(s.checkpointMetric)) p.push(`checkpointMetric must be ${CHECKPOINT_METRICS.join(' or ')}, got ${String(s.checkpointMetric)}`);
+  for (const k of ['gammaSweep', 'augment'] as const) if (typeof s[k] !== 'boolean') p.push(`${k} must be true or false, got ${String(s[k])}`);
   return p;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_AUGMENTATION } from '../data/augment';
 import { splitCases } from '../data/split';
 import { PAPER_COMPARISON, paperParams } from '../losses/registry';
+import { trainingConfig } from '../training/config';
 import { validateStoredExperiment } from '../training/experimentFile';
 import { GAMMA_SWEEP } from '../training/runs';
 import { syntheticCases } from '../training/testing/fixtures';
@@ -21,7 +23,18 @@ describe('buildExperimentRequest', () => {
       name: 'CE · F · DSC · T · FT · Combo · sUF · aUF on synthetic vessels',
       createdAt: '2026-03-04T05:06:07.000Z',
       runs: PAPER_COMPARISON.map((loss) => ({ loss, params: paperParams(loss) })),
-      training: { maxEpochs: 30, stepsPerEpoch: null, batchSize: 2, learningRate: 0.1, optimizer: 'sgd', seed: 1 },
+      training: {
+        maxEpochs: 30,
+        maxSteps: null,
+        stepsPerEpoch: null,
+        batchSize: 2,
+        learningRate: 0.1,
+        optimizer: 'sgd',
+        seed: 1,
+        augmentation: DEFAULT_AUGMENTATION,
+        slices: 'all',
+        checkpointMetric: 'valLoss',
+      },
       model: { inputHeight: 64, inputWidth: 64, depth: 3, baseFilters: 8, seed: 1 },
       scheduling: 'interleaved',
       interleave: 'epoch',
@@ -52,8 +65,10 @@ describe('buildExperimentRequest', () => {
     expect(() => buildExperimentRequest(none, facts, split)).toThrow('no loss to train: choose at least one');
     const sweep = { settings: { ...defaultSettings(), losses: ['dice' as const], gammaSweep: true }, params: {} };
     expect(() => buildExperimentRequest(sweep, facts, split)).toThrow(/the γ sweep needs a unified focal loss/);
-    const bad = { settings: { ...defaultSettings(), depth: 9, batchSize: 0.5, inputSize: 100 }, params: {} };
-    expect(() => buildExperimentRequest(bad, facts, split)).toThrow('depth must be an integer 2…5, got 9; batchSize must be an integer 1…64, got 0.5; inputSize must be one of 32, 64, 128, 256, got 100');
+    const bad = { settings: { ...defaultSettings(), depth: 9, batchSize: 0.5, inputWidth: 100, slices: 'some' as 'all' }, params: {} };
+    expect(() => buildExperimentRequest(bad, facts, split)).toThrow(
+      'depth must be an integer 2…5, got 9; batchSize must be an integer 1…64, got 0.5; inputWidth must be an integer 32…512, a multiple of 32, got 100; slices must be all or foreground, got some',
+    );
     expect(() => buildExperimentRequest({ settings: defaultSettings(), params: {} }, facts, { ...split, test: ['ghost'] })).toThrow(/the test split names 1 case the dataset does not have \(e\.g\. ghost\)/);
   });
 
@@ -64,6 +79,13 @@ describe('buildExperimentRequest', () => {
     expect(b).toEqual(a);
     expect(a.model).toEqual({ inputHeight: 32, inputWidth: 32, depth: 2, baseFilters: 4, seed: 7 });
     expect(a.training).toMatchObject({ maxEpochs: 4, stepsPerEpoch: 3, seed: 7 });
+  });
+
+  it('the protocol a link can state beyond the paper: a non-square input, a step budget, foreground slices, no augmentation, DSC picks the checkpoint', () => {
+    const r = buildExperimentRequest(readConfigLink('losses=dice&width=96&height=64&budget=2000&slices=foreground&aug=0&best=dsc'), facts, split, at);
+    expect(r.model).toMatchObject({ inputWidth: 96, inputHeight: 64 });
+    expect(r.training).toMatchObject({ maxSteps: 2000, slices: 'foreground', augmentation: null, checkpointMetric: 'valDsc' });
+    expect(() => trainingConfig(r.training)).not.toThrow();
   });
 
   it('model channels: alpha dropped, at most three', () => {

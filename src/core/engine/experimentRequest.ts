@@ -5,6 +5,7 @@
  * ExperimentRequest the engine trains here, so one configuration link trains one experiment
  * wherever it runs. tfjs-free.
  */
+import { DEFAULT_AUGMENTATION } from '../data/augment';
 import type { DatasetSplit } from '../data/split';
 import type { Case } from '../data/types';
 import { LOSSES, paperParams, type LossId } from '../losses/registry';
@@ -83,13 +84,17 @@ export function buildExperimentRequest(
     runs: configurationRuns(configuration),
     training: {
       maxEpochs: settings.maxEpochs,
+      maxSteps: settings.maxSteps > 0 ? settings.maxSteps : null,
       stepsPerEpoch: settings.stepsPerEpoch > 0 ? settings.stepsPerEpoch : null,
       batchSize: settings.batchSize,
       learningRate: settings.learningRate,
       optimizer: settings.optimizer,
       seed: settings.seed,
+      augmentation: settings.augment ? DEFAULT_AUGMENTATION : null,
+      slices: settings.slices,
+      checkpointMetric: settings.checkpointMetric,
     },
-    model: { inputHeight: settings.inputSize, inputWidth: settings.inputSize, depth: settings.depth, baseFilters: settings.baseFilters, seed: settings.seed },
+    model: { inputHeight: settings.inputHeight, inputWidth: settings.inputWidth, depth: settings.depth, baseFilters: settings.baseFilters, seed: settings.seed },
     scheduling: settings.scheduling,
     interleave: 'epoch',
     split: { train: [...split.train], validation: [...split.validation], test: [...split.test] },

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { LOSS_IDS, LOSSES, PAPER_COMPARISON, fmt, type LossId } from '../../core/losses/registry';
 import type { ExperimentSnapshot } from '../../core/training/experiment';
 import { formatScore, meanOfFinite } from '../../core/metrics/summary';
+import { INPUT_SIZES } from '../../core/engine/configuration';
 import { truncateText } from '../../core/training/experimentFile';
 import { trainingActions } from '../../state/trainingActions';
 import type { BrokenExperiment } from '../../worker/trainingProtocol';
@@ -68,18 +69,32 @@ function Settings({ running }: { running: boolean }) {
       <fieldset className="fields" disabled={running}>
         <label className="field">
           input size{' '}
-          <select value={s.inputSize} onChange={(e) => set({ inputSize: Number(e.currentTarget.value) })}>
-            {[32, 64, 128, 256].map((n) => (
+          <select
+            value={s.inputWidth === s.inputHeight && INPUT_SIZES.some((n) => n === s.inputWidth) ? String(s.inputWidth) : 'other'}
+            onChange={(e) => {
+              const n = Number(e.currentTarget.value);
+              if (Number.isFinite(n)) set({ inputWidth: n, inputHeight: n });
+            }}
+          >
+            {INPUT_SIZES.map((n) => (
               <option key={n} value={n}>
                 {n}×{n}
               </option>
             ))}
+            {s.inputWidth === s.inputHeight && INPUT_SIZES.some((n) => n === s.inputWidth) ? null : (
+              <option value="other">
+                {s.inputWidth}×{s.inputHeight}
+              </option>
+            )}
           </select>
         </label>
+        <NumberField label="input width" value={s.inputWidth} min={32} max={512} step={32} onChange={(v) => set({ inputWidth: v })} />
+        <NumberField label="input height" value={s.inputHeight} min={32} max={512} step={32} onChange={(v) => set({ inputHeight: v })} />
         <NumberField label="U-Net depth" value={s.depth} min={2} max={5} onChange={(v) => set({ depth: v })} />
         <NumberField label="base filters" value={s.baseFilters} min={4} max={64} onChange={(v) => set({ baseFilters: v })} />
         <NumberField label="max epochs" value={s.maxEpochs} min={1} max={1000} onChange={(v) => set({ maxEpochs: v })} />
         <NumberField label="steps per epoch (0: one pass)" value={s.stepsPerEpoch} min={0} max={10000} onChange={(v) => set({ stepsPerEpoch: v })} />
+        <NumberField label="step budget per run (0: none)" value={s.maxSteps} min={0} max={10_000_000} onChange={(v) => set({ maxSteps: v })} />
         <NumberField label="batch size" value={s.batchSize} min={1} max={64} onChange={(v) => set({ batchSize: v })} />
         <NumberField label="learning rate" value={s.learningRate} min={1e-6} max={10} step={0.001} onChange={(v) => set({ learningRate: v })} />
         <label className="field">
@@ -97,6 +112,23 @@ function Settings({ running }: { running: boolean }) {
           </select>
         </label>
         <NumberField label="seed" value={s.seed} min={0} max={2 ** 31 - 1} onChange={(v) => set({ seed: v })} />
+        <label className="field">
+          training slices{' '}
+          <select value={s.slices} onChange={(e) => set({ slices: e.currentTarget.value as 'all' | 'foreground' })}>
+            <option value="all">all slices</option>
+            <option value="foreground">only slices with foreground</option>
+          </select>
+        </label>
+        <label className="field">
+          checkpoint tested{' '}
+          <select value={s.checkpointMetric} onChange={(e) => set({ checkpointMetric: e.currentTarget.value as 'valLoss' | 'valDsc' })}>
+            <option value="valLoss">lowest validation loss (the paper)</option>
+            <option value="valDsc">highest validation DSC (per case, as in Results)</option>
+          </select>
+        </label>
+        <label className="toggle">
+          <input type="checkbox" checked={s.augment} onChange={(e) => set({ augment: e.currentTarget.checked })} /> augmentation (the paper&apos;s)
+        </label>
       </fieldset>
       <p className="muted">
         The paper&apos;s protocol: SGD, learning rate 0.1, batch 2, learning rate × 0.1 after 10 epochs without validation

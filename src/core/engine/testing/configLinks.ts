@@ -5,6 +5,7 @@ import type { StudioConfiguration } from '../configuration';
 export const DEFAULT_QUERY =
   'losses=crossEntropy,focal,dice,tversky,focalTversky,combo,symmetricUnifiedFocal,asymmetricUnifiedFocal' +
   '&epochs=30&size=64&depth=3&filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0' +
+  '&budget=0&slices=all&aug=1&best=loss' +
   '&show=crossEntropy,asymmetricUnifiedFocal&focus=asymmetricUnifiedFocal';
 
 /** A loss's parameters as the store holds them (only that loss's names are present). */
@@ -16,7 +17,8 @@ export function modified(): StudioConfiguration {
     settings: {
       losses: ['asymmetricUnifiedFocal', 'focal'],
       gammaSweep: true,
-      inputSize: 128,
+      inputWidth: 128,
+      inputHeight: 128,
       depth: 4,
       baseFilters: 16,
       maxEpochs: 12,
@@ -26,6 +28,10 @@ export function modified(): StudioConfiguration {
       optimizer: 'adam',
       scheduling: 'sequential',
       seed: 42,
+      maxSteps: 5000,
+      slices: 'foreground',
+      augment: false,
+      checkpointMetric: 'valDsc',
     },
     params: {
       focal: rp({ alpha: [0.2, 0.3, 0.5], gamma: 1.5 }),
@@ -39,5 +45,5 @@ export function modified(): StudioConfiguration {
 
 export const MODIFIED_QUERY =
   'losses=asymmetricUnifiedFocal,focal&epochs=12&size=128&depth=4&filters=16&batch=4&lr=0.001&opt=adam' +
-  '&order=sequential&seed=42&steps=50&sweep=1&show=combo,tversky&focus=combo' +
+  '&order=sequential&seed=42&steps=50&sweep=1&budget=5000&slices=foreground&aug=0&best=dsc&show=combo,tversky&focus=combo' +
   '&p.focal=alpha:0.2/0.3/0.5,gamma:1.5&p.combo=alpha:none,beta:0.9&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2';
