@@ -1,6 +1,6 @@
 /**
- * Progress of an experiment for people: steps done out of the most it can take (runs × epoch
- * limit × steps per epoch; early stopping may end it sooner), the time left at the rate so far,
+ * Progress of an experiment for people: steps done out of the most it can take (runs × the
+ * fewer of epoch limit × steps per epoch and the step budget; early stopping may end it sooner), the time left at the rate so far,
  * and durations written for reading. tfjs-free: the page and the command line both use it.
  */
 
@@ -8,6 +8,8 @@ export interface ProgressInput {
   runs: number;
   maxEpochs: number;
   stepsPerEpoch: number;
+  /** The step budget of a run (TrainingConfig.maxSteps); null or absent: none. */
+  maxSteps?: number | null;
   stepsDone: number;
   elapsedSeconds: number;
 }
@@ -23,7 +25,8 @@ export interface ProgressEstimate {
 }
 
 export function estimateProgress(p: ProgressInput): ProgressEstimate {
-  const total = Math.max(1, p.runs * p.maxEpochs * Math.max(1, p.stepsPerEpoch));
+  const perRun = Math.min(p.maxEpochs * Math.max(1, p.stepsPerEpoch), p.maxSteps ?? Infinity);
+  const total = Math.max(1, p.runs * perRun);
   const done = Math.min(p.stepsDone, total);
   const etaSeconds = done > 0 && p.elapsedSeconds > 0 ? ((total - done) * p.elapsedSeconds) / done : Number.NaN;
   return { total, done, fraction: done / total, etaSeconds };
