@@ -9,10 +9,14 @@ import { experimentFromJson, experimentToJson } from '../core/io/modelFiles';
 import { validateExperimentFile } from '../core/training/experimentFile';
 import { parseArgs, usage, UsageError, type CommandSpec, type Parsed } from './args';
 import { collectRuns, CollectError } from './collect';
+import { sweep, SWEEP } from './sweep';
+import { train, TRAIN } from './train';
 
 const PROGRAM = 'segstudio';
 
 export const COMMANDS: Record<string, CommandSpec> = {
+  train: TRAIN,
+  sweep: SWEEP,
   collect: {
     summary: 'Merges the run files of a sweep folder (run-*.experiment.json) into one experiment file for the studio.',
     positional: ['DIR'],
@@ -67,7 +71,7 @@ async function collect(p: Parsed): Promise<number> {
   return 0;
 }
 
-const HANDLERS: Record<string, (p: Parsed) => Promise<number>> = { collect };
+const HANDLERS: Record<string, (p: Parsed) => Promise<number>> = { train: (p) => train(p), sweep: (p) => sweep(p), collect };
 
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed: Parsed | { help: string | null };

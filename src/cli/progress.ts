@@ -9,7 +9,10 @@ import { estimateProgress, formatDuration } from '../core/training/progress';
 export interface ProgressPlan {
   runs: string[];
   maxEpochs: number;
+  /** Known once the experiment has built its samples (setStepsPerEpoch). */
   stepsPerEpoch: number;
+  /** The step budget of a run (0 or absent: none). */
+  maxSteps?: number;
 }
 
 export interface Output {
@@ -27,15 +30,31 @@ export class ProgressReporter {
   private drawn = false;
 
   constructor(
-    private readonly plan: ProgressPlan,
+    private plan: ProgressPlan,
     private readonly out: Output,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.started = now();
   }
 
+  /** Steps per epoch, as the experiment reports them when it starts. */
+  setStepsPerEpoch(n: number): void {
+    this.plan = { ...this.plan, stepsPerEpoch: n };
+  }
+
+  private estimate(at: number) {
+    return estimateProgress({
+      runs: this.plan.runs.length,
+      maxEpochs: this.plan.maxEpochs,
+      stepsPerEpoch: this.plan.stepsPerEpoch,
+      maxSteps: this.plan.maxSteps ? this.plan.maxSteps : null,
+      stepsDone: this.steps,
+      elapsedSeconds: (at - this.started) / 1000,
+    });
+  }
+
   private eta(): string {
-    const p = estimateProgress({ runs: this.plan.runs.length, maxEpochs: this.plan.maxEpochs, stepsPerEpoch: this.plan.stepsPerEpoch, stepsDone: this.steps, elapsedSeconds: (this.now() - this.started) / 1000 });
+    const p = this.estimate(this.now());
     return `${Math.round(100 * p.fraction)} %, about ${formatDuration(p.etaSeconds)} left`;
   }
 
@@ -57,7 +76,7 @@ export class ProgressReporter {
       const t = this.now();
       if (t - this.lastDraw < 100) return;
       this.lastDraw = t;
-      const p = estimateProgress({ runs: this.plan.runs.length, maxEpochs: this.plan.maxEpochs, stepsPerEpoch: this.plan.stepsPerEpoch, stepsDone: this.steps, elapsedSeconds: (t - this.started) / 1000 });
+      const p = this.estimate(t);
       const inEpoch = ((e.step - 1) % Math.max(1, this.plan.stepsPerEpoch)) + 1;
       const head = `${this.runLabel(e.run)} · epoch ${e.epoch + 1}/${this.plan.maxEpochs} · step ${inEpoch}/${this.plan.stepsPerEpoch} `;
       const tail = ` ${Math.round(100 * p.fraction)} % · ${formatDuration(p.etaSeconds)} left`;

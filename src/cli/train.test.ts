@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cvcFixture } from '../core/data/testing/layouts';
+import { readVolume } from '../core/io/read';
+import { experimentFromJson } from '../core/io/modelFiles';
+import { validateExperimentFile, type ExperimentFile } from '../core/training/experimentFile';
+import { main } from './main';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CONFIG = 'https://studio.example/#/train?losses=dice,crossEntropy&epochs=2&size=32&depth=2&filters=4&steps=2&seed=3';
+let base = '';
+let data = '';
+
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'segstudio-train-'));
+  data = join(base, 'CVC-ClinicDB');
+  for (const f of cvcFixture().files) {
+    const p = join(base, f.path);
+    mkdirSync(join(p, '..'), { recursive: true });
+    writeFileSync(p, f.bytes);
+  }
+});
+afterEach(() => vi.restoreAllMocks());
+
+function quiet(): { err: () => string } {
+  const err: string[] = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  return { err: () => err.join('') };
+}
+const read = (p: string): ExperimentFile => validateExperimentFile(experimentFromJson(readFileSync(p, 'utf8')));
+
+/** segstudio in a child process (signals, exit codes). */
+function child(args: string[]): { done: Promise<number>; kill: (s: NodeJS.Signals) => void } {
+  const c = spawn(process.execPath, [join(ROOT, 'src/cli/segstudio.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  c.stderr.resume();
+  return { done: new Promise((r) => c.on('exit', (code) => r(code ?? -1))), kill: (s) => c.kill(s) };
+}
+
+describe('segstudio train', () => {
+  it('trains the link’s experiment, writes an experiment file the studio imports and the test cases’ predicted masks', async () => {
+    const io = quiet();
+    const out = join(base, 'a.experiment.json');
+    expect(await main(['train', '--data', data, '--config', CONFIG, '--out', out, '--predictions', join(base, 'pred')])).toBe(0);
+    const f = read(out);
+    expect(f.record.status).toBe('finished');
+    expect(f.record.request.runs.map((r) => r.id)).toEqual(['dice', 'crossEntropy']);
+    expect(f.record.snapshot?.runs.every((r) => r.epochs.length === 2 && (r.test?.length ?? 0) === f.record.request.split.test.length)).toBe(true);
+    expect(Object.keys(f.weights).sort()).toEqual(['crossEntropy', 'dice']);
+    const test = f.record.request.split.test[0] as string;
+    const mask = readVolume(new Uint8Array(readFileSync(join(base, 'pred', 'dice', `${test}.png`))), `${test}.png`);
+    const image = readVolume(new Uint8Array(readFileSync(join(data, 'Original', `${test}.tif`))), `${test}.tif`);
+    expect(mask.dims).toEqual(image.dims);
+    expect(new Set(mask.data).size).toBeLessThanOrEqual(2);
+    expect([...new Set(mask.data)].every((v) => v === 0 || v === 255)).toBe(true);
+    expect(io.err()).toMatch(/4 cases \(CVC-ClinicDB\), 2 classes\nbackend: cpu\n/);
+    expect(existsSync(`${out}.state`)).toBe(false);
+  }, 120_000);
+  it('--runs trains a subset of the same experiment; flags override the link; the file still names every run', async () => {
+    quiet();
+    const full = read(join(base, 'a.experiment.json'));
+    const out = join(base, 'b.experiment.json');
+    expect(await main(['train', '--data', data, '--config', CONFIG, '--out', out, '--runs', 'crossEntropy'])).toBe(0);
+    const part = read(out);
+    expect(part.record.request.runs.map((r) => r.id)).toEqual(['dice', 'crossEntropy']);
+    expect(part.record.snapshot?.runs.map((r) => r.id)).toEqual(['crossEntropy']);
+    // The same run trained alone equals the one trained beside dice (same weights, split, seed).
+    expect(part.record.snapshot?.runs[0]).toEqual(full.record.snapshot?.runs.find((r) => r.id === 'crossEntropy'));
+    const o = join(base, 'c.experiment.json');
+    expect(await main(['train', '--data', data, '--config', CONFIG, '--out', o, '--losses', 'focal', '--max-epochs', '1'])).toBe(0);
+    expect(read(o).record.snapshot?.runs.map((r) => [r.id, r.epochs.length])).toEqual([['focal', 1]]);
+  }, 120_000);
+  it('bad input: a link with a wrong value, an unknown loss, a run that does not exist, a missing folder, an existing --out', async () => {
+    const io = quiet();
+    const out = join(base, 'never.json');
+    expect(await main(['train', '--data', data, '--config', 'losses=dice&depth=9', '--out', out])).toBe(2);
+    expect(io.err()).toMatch(/--config: .*depth/);
+    expect(await main(['train', '--data', data, '--config', CONFIG, '--out', out, '--losses', 'dise'])).toBe(2);
+    expect(io.err()).toContain('--losses: unknown loss "dise"');
+    expect(await main(['train', '--data', data, '--config', CONFIG, '--out', out, '--runs', '7'])).toBe(2);
+    expect(io.err()).toContain('--runs: no run "7" (the experiment has 2: 0 dice, 1 crossEntropy)');
+    expect(await main(['train', '--data', join(base, 'nothing'), '--config', CONFIG, '--out', out])).toBe(1);
+    expect(io.err()).toContain('nothing: no such file or folder');
+    expect(await main(['train', '--data', data, '--config', CONFIG, '--out', join(base, 'a.experiment.json')])).toBe(2);
+    expect(io.err()).toContain('exists: add --force to overwrite it');
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+  it('a run stopped by a signal keeps its finished epochs; --resume continues it to the same end as an uninterrupted run', async () => {
+    const cfg = `${CONFIG.replace('epochs=2', 'epochs=30').replace('steps=2', 'steps=1')}`;
+    const whole = join(base, 'whole.json');
+    expect(await child(['train', '--data', data, '--config', cfg, '--out', whole, '--runs', 'dice']).done).toBe(0);
+    const out = join(base, 'cut.json');
+    const c = child(['train', '--data', data, '--config', cfg, '--out', out, '--runs', 'dice']);
+    // Stop it once an epoch checkpoint exists.
+    for (let t = 0; t < 600 && !(existsSync(`${out}.state`) && readdirSync(`${out}.state`).some((n) => n.endsWith('.checkpoint'))); t++) await new Promise((r) => setTimeout(r, 100));
+    c.kill('SIGTERM');
+    expect(await c.done).toBe(1);
+    const cut = read(out);
+    expect(cut.record.status).toBe('stopped');
+    const epochs = cut.record.snapshot?.runs[0]?.epochs.length ?? 0;
+    expect(epochs).toBeGreaterThan(0);
+    expect(epochs).toBeLessThan(30);
+    expect(await child(['train', '--data', data, '--config', cfg, '--out', out, '--resume']).done).toBe(0);
+    expect(read(out).record.snapshot?.runs).toEqual(read(whole).record.snapshot?.runs);
+    expect(new Uint8Array(read(out).weights.dice!.weightData)).toEqual(new Uint8Array(read(whole).weights.dice!.weightData));
+    // A finished file is kept as it is.
+    expect(await child(['train', '--data', data, '--config', cfg, '--out', out, '--resume']).done).toBe(0);
+  }, 240_000);
+});
+
+describe('segstudio sweep', () => {
+  it('--dry-run writes the request and a script of one array task per run, and submits nothing', async () => {
+    const io = quiet();
+    const dir = join(base, 'sweep');
+    expect(await main(['sweep', '--slurm', '--dry-run', '--data', data, '--config', CONFIG, '--out', dir, '--partition', 'gpu', '--gpus-per-task', '1', '--backend', 'webgpu'])).toBe(0);
+    const request = JSON.parse(readFileSync(join(dir, 'experiment.request.json'), 'utf8')) as { runs: { id: string }[] };
+    expect(request.runs.map((r) => r.id)).toEqual(['dice', 'crossEntropy']);
+    const script = readFileSync(join(dir, 'sweep.sbatch'), 'utf8');
+    expect(script).toContain('#SBATCH --array=0-1');
+    expect(script).toContain('#SBATCH --partition=gpu');
+    expect(script).toContain(`--request ${join(dir, 'experiment.request.json')} --backend webgpu`);
+    expect(io.err()).toContain('2 tasks, not submitted (--dry-run)');
+    expect(await main(['sweep', '--slurm', '--dry-run', '--data', data, '--config', CONFIG, '--out', dir])).toBe(2);
+    expect(io.err()).toContain('already holds a sweep: add --force');
+    expect(await main(['sweep', '--data', data, '--config', CONFIG, '--out', join(base, 'x')])).toBe(2);
+    expect(io.err()).toContain('sweep needs --slurm');
+  }, 60_000);
+});

@@ -1,0 +1,244 @@
+/**
+ * `segstudio train`: the experiment the studio's configuration link describes, trained headless
+ * on a dataset folder or zip with the studio's own readers, pairing, label mapping and split, by
+ * the same engine the browser's worker drives (core/engine). The result is an experiment file
+ * in the studio's export format (Train & compare → Import). Progress goes to stderr.
+ *
+ * Resuming: the engine keeps its record, best weights and epoch checkpoints in `OUT.state/`
+ * (FileStore) while it trains; with --resume a run interrupted (a Slurm task killed, a machine
+ * restarted) continues from its last finished epoch, and a finished one is not trained again.
+ * The state folder is removed once the experiment file is written.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { loadDataset } from '../core/data/dataset';
+import { classValues } from '../core/data/labels';
+import { splitCases, type DatasetSplit } from '../core/data/split';
+import type { Case } from '../core/data/types';
+import { readConfigLink, ConfigLinkError } from '../core/engine/configLink';
+import { settingsProblems, type StudioConfiguration } from '../core/engine/configuration';
+import { createEngine, type Engine } from '../core/engine/engine';
+import { buildExperimentRequest, ConfigurationError, describeDataset } from '../core/engine/experimentRequest';
+import { experimentFromJson, experimentToJson } from '../core/io/modelFiles';
+import { joinSlices, predictionFile } from '../core/io/predictionFiles';
+import { isLossId, type LossId } from '../core/losses/registry';
+import { resolveRunSpecs } from '../core/training/experiment';
+import { validateExperimentFile, type ExperimentFile, type ExperimentRequest } from '../core/training/experimentFile';
+import { intFlag, UsageError, type CommandSpec, type Parsed } from './args';
+import { startBackend, type NodeBackend } from './backend';
+import { FileStore } from './fileStore';
+import { inputFilesFrom } from './nodeFiles';
+import { ProgressReporter, type Output } from './progress';
+
+export const TRAIN: CommandSpec = {
+  summary: 'Trains the experiment of a configuration link on a dataset and writes an experiment file the studio imports.',
+  flags: {
+    data: { value: 'DIR|ZIP', required: true, help: 'the dataset: a folder or zip, read as a drop onto the Data view reads it' },
+    config: { value: 'LINK|FILE', required: true, help: 'the studio’s configuration link (URL, #/train?… or query), or a file holding it' },
+    out: { value: 'FILE', required: true, help: 'the experiment file to write (.experiment.json)' },
+    backend: { value: 'cpu|webgpu', help: 'tfjs backend (default cpu); webgpu runs on Dawn and never falls back' },
+    runs: { value: 'LIST', help: 'train only these runs: indices from 0 or run ids, comma-separated' },
+    predictions: { value: 'DIR', help: 'write each test case’s predicted mask (NIfTI in the source geometry, or PNG) per run' },
+    losses: { value: 'LIST', help: 'override the link’s losses (loss ids, comma-separated)' },
+    'max-epochs': { value: 'N', help: 'override the epoch limit' },
+    'steps-per-epoch': { value: 'N', help: 'override the steps per epoch (0: one pass)' },
+    'max-steps': { value: 'N', help: 'override the step budget of a run (0: none)' },
+    seed: { value: 'N', help: 'override the training seed (initial weights, sample order, augmentation)' },
+    'split-seed': { value: 'N', help: 'seed of the train/validation/test split (default 1, as the studio)' },
+    request: { value: 'FILE', help: 'train this experiment request (written by segstudio sweep) instead of building one' },
+    resume: { help: 'continue from OUT.state/ if an earlier run was interrupted; a finished OUT is kept' },
+    force: { help: 'overwrite --out and --predictions' },
+  },
+};
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The link itself, or the contents of the file it names. */
+export async function configText(value: string): Promise<string> {
+  if (existsSync(value)) return (await readFile(value, 'utf8')).trim();
+  if (/^[\w./-]+\.(txt|link|url)$/i.test(value)) throw new UsageError(`--config ${value}: no such file`, 'train');
+  return value;
+}
+
+/** The link's configuration with the flags' overrides applied and checked. */
+export function configurationFrom(p: Parsed, text: string): StudioConfiguration {
+  let configuration: StudioConfiguration;
+  try {
+    configuration = readConfigLink(text);
+  } catch (e) {
+    if (e instanceof ConfigLinkError) throw new UsageError(`--config: ${e.message}`, 'train');
+    throw e;
+  }
+  const s = configuration.settings;
+  const losses = p.flags.get('losses');
+  if (losses !== undefined) {
+    const ids = losses.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = ids.filter((x) => !isLossId(x));
+    if (bad.length || !ids.length) throw new UsageError(`--losses: ${bad.length ? `unknown loss ${bad.map((b) => `"${b.slice(0, 40)}"`).join(', ')}` : 'no loss given'}`, 'train');
+    s.losses = ids as LossId[];
+  }
+  if (p.flags.has('max-epochs')) s.maxEpochs = intFlag(p, 'max-epochs', s.maxEpochs);
+  if (p.flags.has('steps-per-epoch')) s.stepsPerEpoch = intFlag(p, 'steps-per-epoch', s.stepsPerEpoch, 0);
+  if (p.flags.has('max-steps')) s.maxSteps = intFlag(p, 'max-steps', s.maxSteps, 0);
+  if (p.flags.has('seed')) s.seed = intFlag(p, 'seed', s.seed, 0, 2 ** 31 - 1);
+  const problems = settingsProblems(s);
+  if (problems.length) throw new UsageError(`the configuration: ${problems.join('; ')}`, 'train');
+  return configuration;
+}
+
+/** The runs named by --runs (indices or ids), in the request's order; every name must match. */
+export function selectRuns(request: ExperimentRequest, list: string | undefined): ExperimentRequest['runs'] {
+  if (list === undefined) return request.runs;
+  const names = list.split(',').map((x) => x.trim()).filter(Boolean);
+  const chosen = new Set<number>();
+  for (const n of names) {
+    const byIndex = /^\d+$/.test(n) ? Number(n) : -1;
+    const i = byIndex >= 0 ? byIndex : request.runs.findIndex((r) => r.id === n);
+    if (i < 0 || i >= request.runs.length) {
+      throw new UsageError(`--runs: no run "${n.slice(0, 40)}" (the experiment has ${request.runs.length}: ${request.runs.map((r, k) => `${k} ${r.id}`).join(', ')})`, 'train');
+    }
+    chosen.add(i);
+  }
+  return request.runs.filter((_, i) => chosen.has(i));
+}
+
+/** Explicit run ids and labels, so that every host and every task names runs alike. */
+function withRunIds(request: ExperimentRequest): ExperimentRequest {
+  return { ...request, runs: resolveRunSpecs(request.runs).map((s) => ({ id: s.id, loss: s.loss, params: s.params, label: s.label })) };
+}
+
+async function writeFileMaking(path: string, bytes: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  await writeFile(path, bytes);
+}
+
+/** Each test case's predicted mask by each trained run, in the source geometry. */
+async function writePredictions(engine: Engine, file: ExperimentFile, cases: readonly Case[], dir: string, numClasses: number, values: readonly number[] | null, err: Output): Promise<number> {
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  let written = 0;
+  for (const run of file.record.snapshot?.runs ?? []) {
+    if (!run.test) continue;
+    for (const id of file.record.request.split.test) {
+      const c = byId.get(id);
+      if (!c) continue;
+      const slices = Array.from({ length: c.image.dims[2] }, (_, k) => k);
+      const r = await engine.predictions.predict({ experimentId: file.record.id, runs: [run.id], case: c, slices });
+      const labels = r.results[0]?.labels;
+      if (!labels) {
+        err.write(`predictions: ${run.id} on ${id}: ${r.failed[0]?.message ?? 'no prediction'}\n`);
+        continue;
+      }
+      const f = predictionFile(c.image, joinSlices(labels, c.image.dims), id, { numClasses, classValues: values });
+      await writeFileMaking(join(dir, run.id, f.name), f.bytes);
+      written++;
+    }
+  }
+  return written;
+}
+
+export async function train(p: Parsed, err: Output = process.stderr): Promise<number> {
+  const out = p.flags.get('out') as string;
+  const state = `${out}.state`;
+  const resume = p.flags.has('resume');
+  const force = p.flags.has('force');
+  const backendFlag = p.flags.get('backend') ?? 'cpu';
+  if (backendFlag !== 'cpu' && backendFlag !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got "${backendFlag.slice(0, 40)}"`, 'train');
+  const backendName: NodeBackend = backendFlag;
+  if (existsSync(out) && !force) {
+    if (!resume) throw new UsageError(`${out} exists: add --force to overwrite it (or --resume to keep it when finished)`, 'train');
+    try {
+      const done = validateExperimentFile(experimentFromJson(await readFile(out, 'utf8')));
+      if (done.record.status === 'finished') {
+        err.write(`${out}: already finished (${done.record.snapshot?.runs.length ?? 0} runs); nothing to train\n`);
+        return 0;
+      }
+    } catch (e) {
+      throw new Error(`${out} exists but is not a readable experiment file (${errorText(e)}): add --force to overwrite it`, { cause: e });
+    }
+  }
+  const predictionsDir = p.flags.get('predictions');
+  if (predictionsDir && existsSync(predictionsDir) && !force && !resume) throw new UsageError(`${predictionsDir} exists: add --force to write into it`, 'train');
+  const text = await configText(p.flags.get('config') as string);
+  const configuration = configurationFrom(p, text);
+  const splitSeed = intFlag(p, 'split-seed', 1, 0, 2 ** 31 - 1);
+
+  // The dataset, read as a drop reads it; every bad file is named on stderr, the rest is used.
+  const data = p.flags.get('data') as string;
+  err.write(`reading ${data}…\n`);
+  const loaded = await loadDataset(await inputFilesFrom(data), { onProgress: (done, total) => err.isTTY && err.write(`\rreading cases ${Math.floor(done)}/${total}\x1b[K`) });
+  if (err.isTTY) err.write('\r\x1b[K');
+  for (const i of loaded.issues) err.write(`${i.severity === 'error' ? 'skipped' : 'note'}: ${i.file}: ${i.message}\n`);
+  if (!loaded.cases.length) throw new Error(`${data}: no case could be loaded (see the messages above)`);
+  err.write(`${loaded.cases.length} cases (${loaded.pairing.layout}), ${loaded.mapping.numClasses} classes\n`);
+
+  const store = new FileStore(state);
+  const stored = resume ? (await store.list()).experiments[0] : undefined;
+  let request: ExperimentRequest;
+  if (stored) {
+    request = stored.request;
+    err.write(`resuming ${request.id} from ${state}\n`);
+  } else if (p.flags.has('request')) {
+    const path = p.flags.get('request') as string;
+    try {
+      request = JSON.parse(await readFile(path, 'utf8')) as ExperimentRequest;
+    } catch (e) {
+      throw new Error(`--request ${path}: ${errorText(e)}`, { cause: e });
+    }
+  } else {
+    const split = splitCases(loaded.cases, splitSeed);
+    const facts = describeDataset(loaded.cases, { numClasses: loaded.mapping.numClasses, origin: 'files', description: loaded.pairing.layout });
+    try {
+      request = withRunIds(buildExperimentRequest(configuration, facts, { train: split.train, validation: split.validation, test: split.test } satisfies DatasetSplit));
+    } catch (e) {
+      if (e instanceof ConfigurationError) throw new UsageError(e.message, 'train');
+      throw e;
+    }
+  }
+  const have = new Set(loaded.cases.map((c) => c.id));
+  const missing = request.dataset.caseIds.filter((id) => !have.has(id));
+  if (missing.length) throw new Error(`the experiment needs ${missing.length} cases this dataset does not have (e.g. ${missing.slice(0, 3).join(', ')})`);
+  const full = request;
+  const runs = selectRuns(full, p.flags.get('runs'));
+  const trained: ExperimentRequest = { ...full, runs };
+
+  const backend = await startBackend(backendName);
+  err.write(`backend: ${backend.name}${backend.adapter ? ` (${backend.adapter}${backend.software ? ', a software adapter' : ''})` : ''}\n`);
+  const reporter = new ProgressReporter(
+    { runs: runs.map((r) => r.id ?? r.loss), maxEpochs: trained.training.maxEpochs ?? 1, stepsPerEpoch: 0, maxSteps: trained.training.maxSteps ?? 0 },
+    err,
+  );
+  const engine = createEngine({
+    store: async () => store,
+    emit: (e) => {
+      if (e.type === 'started') reporter.setStepsPerEpoch(e.stepsPerEpoch);
+      else if (e.type === 'experiment') reporter.event(e.event);
+      else if (e.type === 'error') err.write(`warning: ${e.message}\n`);
+    },
+  });
+  const onSignal = () => {
+    err.write('\nstopping after the current step (the finished epochs are kept for --resume)…\n');
+    engine.training.stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const outcome = stored && (await store.getCheckpoint(trained.id)) ? await engine.training.resume(trained.id, loaded.cases) : await engine.training.start(trained, loaded.cases);
+    reporter.done();
+    const file = await engine.experiments.exportExperiment(trained.id);
+    // The file names every run of the experiment (segstudio collect merges the tasks' files).
+    file.record.request = full;
+    await writeFileMaking(out, experimentToJson(file));
+    err.write(`${out}: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}, ${file.record.snapshot?.runs.length ?? 0} run(s)\n`);
+    if (predictionsDir && outcome.snapshot) {
+      const n = await writePredictions(engine, file, loaded.cases, predictionsDir, request.dataset.numClasses, classValues(loaded.mapping.mapping, request.dataset.numClasses), err);
+      err.write(`${predictionsDir}: ${n} predicted masks\n`);
+    }
+    if (outcome.status === 'finished') await rm(state, { recursive: true, force: true });
+    return outcome.status === 'finished' ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await engine.dispose();
+  }
+}
