@@ -36,3 +36,14 @@ describe('ProgressReporter', () => {
     expect(text.slice(1)).toEqual(['\n', 'run 2/2 focal test: mean DSC 0.600 over 1 cases\n']);
   });
 });
+
+describe('ProgressReporter.summary', () => {
+  it('counts the steps and their rate between the first and the last', () => {
+    const { r, tick } = capture(false);
+    for (let s = 1; s <= 5; s++) {
+      r.event({ type: 'step', run: 'dice', step: s, epoch: 0 });
+      tick(500);
+    }
+    expect(r.summary()).toBe('5 steps in 2 s (2.00 steps/s)');
+  });
+});

@@ -69,9 +69,20 @@ export class ProgressReporter {
     this.out.write(`${s}\n`);
   }
 
+  private firstStepAt = Number.NaN;
+  private lastStepAt = Number.NaN;
+
+  /** Steps taken and their rate, from the first step to the last (epoch-end validation included). */
+  summary(): string {
+    const s = (this.lastStepAt - this.firstStepAt) / 1000;
+    return this.steps > 1 && s > 0 ? `${this.steps} steps in ${formatDuration(s)} (${((this.steps - 1) / s).toFixed(2)} steps/s)` : `${this.steps} steps`;
+  }
+
   event(e: ExperimentEvent): void {
     if (e.type === 'step') {
       this.steps++;
+      this.lastStepAt = this.now();
+      if (this.steps === 1) this.firstStepAt = this.lastStepAt;
       if (!this.out.isTTY) return;
       const t = this.now();
       if (t - this.lastDraw < 100) return;

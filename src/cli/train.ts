@@ -229,7 +229,7 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
     // The file names every run of the experiment (segstudio collect merges the tasks' files).
     file.record.request = full;
     await writeFileMaking(out, experimentToJson(file));
-    err.write(`${out}: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}, ${file.record.snapshot?.runs.length ?? 0} run(s)\n`);
+    err.write(`${out}: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}, ${file.record.snapshot?.runs.length ?? 0} run(s); ${reporter.summary()} on ${backend.name}\n`);
     if (predictionsDir && outcome.snapshot) {
       const n = await writePredictions(engine, file, loaded.cases, predictionsDir, request.dataset.numClasses, classValues(loaded.mapping.mapping, request.dataset.numClasses), err);
       err.write(`${predictionsDir}: ${n} predicted masks\n`);
