@@ -45,6 +45,8 @@ export const TRAIN: CommandSpec = {
     'steps-per-epoch': { value: 'N', help: 'override the steps per epoch (0: one pass)' },
     'max-steps': { value: 'N', help: 'override the step budget of a run (0: none)' },
     seed: { value: 'N', help: 'override the training seed (initial weights, sample order, augmentation)' },
+    seeds: { value: 'N', help: 'repeat every loss over N training seeds (seed, seed+1, …; 1…10)' },
+    folds: { value: 'K', help: 'repeat every loss over K folds of the development set (1…10; test cases stay)' },
     'split-seed': { value: 'N', help: 'seed of the train/validation/test split (default 1, as the studio)' },
     request: { value: 'FILE', help: 'train this experiment request (written by segstudio sweep) instead of building one' },
     resume: { help: 'continue from OUT.state/ if an earlier run was interrupted; a finished OUT is kept' },
@@ -82,6 +84,8 @@ export function configurationFrom(p: Parsed, text: string): StudioConfiguration 
   if (p.flags.has('steps-per-epoch')) s.stepsPerEpoch = intFlag(p, 'steps-per-epoch', s.stepsPerEpoch, 0);
   if (p.flags.has('max-steps')) s.maxSteps = intFlag(p, 'max-steps', s.maxSteps, 0);
   if (p.flags.has('seed')) s.seed = intFlag(p, 'seed', s.seed, 0, 2 ** 31 - 1);
+  if (p.flags.has('seeds')) s.seeds = intFlag(p, 'seeds', s.seeds, 1, 10);
+  if (p.flags.has('folds')) s.folds = intFlag(p, 'folds', s.folds, 1, 10);
   const problems = settingsProblems(s);
   if (problems.length) throw new UsageError(`the configuration: ${problems.join('; ')}`, 'train');
   return configuration;

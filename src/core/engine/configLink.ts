@@ -5,7 +5,7 @@
  *
  *   https://host/studio/#/train?losses=crossEntropy,asymmetricUnifiedFocal&epochs=30&size=64&depth=3
  *     &filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0&budget=0
- *     &slices=all&aug=1&best=loss&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2
+ *     &slices=all&aug=1&best=loss&seeds=1&folds=1&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2
  *
  * Keys (stable: links already shared depend on them):
  *
@@ -31,6 +31,8 @@
  *   aug          | settings.augment              | 0 or 1 (the paper's augmentation)
  *   best         | settings.checkpointMetric     | loss or dsc (the validation score that picks
  *                |                               | the checkpoint tested: valLoss or valDsc)
+ *   seeds        | settings.seeds                | integer 1…10 (training seeds per loss)
+ *   folds        | settings.folds                | integer 1…10 (folds of the development set)
  *   show         | explorer.selected             | loss ids drawn in the explorer, comma-separated
  *   focus        | explorer.focused              | the loss whose sliders are shown
  *   p.<lossId>   | params[lossId]                | name:value pairs, comma-separated; a value is a
@@ -101,7 +103,7 @@ export function defaultConfigBase(): ConfigBase {
 }
 
 /** Setting keys in the order they are written. */
-const SETTING_KEYS = ['losses', 'epochs', 'size', 'width', 'height', 'depth', 'filters', 'batch', 'lr', 'opt', 'order', 'seed', 'steps', 'sweep', 'budget', 'slices', 'aug', 'best'] as const;
+const SETTING_KEYS = ['losses', 'epochs', 'size', 'width', 'height', 'depth', 'filters', 'batch', 'lr', 'opt', 'order', 'seed', 'steps', 'sweep', 'budget', 'slices', 'aug', 'best', 'seeds', 'folds'] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
 const NUMERIC_KEYS: Partial<Record<SettingKey, NumericSetting>> = {
@@ -115,6 +117,8 @@ const NUMERIC_KEYS: Partial<Record<SettingKey, NumericSetting>> = {
   budget: 'maxSteps',
   width: 'inputWidth',
   height: 'inputHeight',
+  seeds: 'seeds',
+  folds: 'folds',
 };
 
 /** The link's words for the checkpoint metrics. */
@@ -202,6 +206,8 @@ export function encodeConfigLink(cfg: StudioConfiguration): string {
     ['slices', s.slices],
     ['aug', s.augment ? '1' : '0'],
     ['best', s.checkpointMetric === 'valDsc' ? 'dsc' : 'loss'],
+    ['seeds', numberText(s.seeds)],
+    ['folds', numberText(s.folds)],
   ];
   if (cfg.explorer) {
     pairs.push(['show', cfg.explorer.selected.join(',')], ['focus', cfg.explorer.focused]);

@@ -32,6 +32,17 @@ export interface TrainingSettings {
   augment: boolean;
   /** The validation score that picks the checkpoint tested: the lowest loss (the paper) or the highest per-case DSC. */
   checkpointMetric: CheckpointMetric;
+  /**
+   * Training seeds per loss configuration: seeds seed, seed + 1, …, seed + seeds − 1 (initial
+   * weights, sample order, augmentation), on the same split. 1: one run per configuration.
+   */
+  seeds: number;
+  /**
+   * Folds of the development set (training + validation cases, redistributed; the test cases
+   * stay): each loss configuration is trained once per fold with that fold as its validation
+   * set. 1: the split as it is.
+   */
+  folds: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
@@ -52,6 +63,8 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   slices: 'all',
   augment: true,
   checkpointMetric: 'valLoss',
+  seeds: 1,
+  folds: 1,
 });
 
 /** A fresh copy of the defaults. */
@@ -72,7 +85,7 @@ export interface StudioConfiguration {
   explorer?: ExplorerView;
 }
 
-export type NumericSetting = 'maxEpochs' | 'depth' | 'baseFilters' | 'batchSize' | 'learningRate' | 'seed' | 'stepsPerEpoch' | 'maxSteps' | 'inputWidth' | 'inputHeight';
+export type NumericSetting = 'maxEpochs' | 'depth' | 'baseFilters' | 'batchSize' | 'learningRate' | 'seed' | 'stepsPerEpoch' | 'maxSteps' | 'inputWidth' | 'inputHeight' | 'seeds' | 'folds';
 
 export interface NumberRule {
   kind: 'integer' | 'number';
@@ -96,6 +109,8 @@ export const SETTING_LIMITS = {
   maxSteps: { kind: 'integer', min: 0, max: 10_000_000, range: '0…10000000' },
   inputWidth: { kind: 'integer', min: 32, max: 512, step: 32, range: '32…512, a multiple of 32' },
   inputHeight: { kind: 'integer', min: 32, max: 512, step: 32, range: '32…512, a multiple of 32' },
+  seeds: { kind: 'integer', min: 1, max: 10, range: '1…10' },
+  folds: { kind: 'integer', min: 1, max: 10, range: '1…10' },
 } as const satisfies Record<NumericSetting, NumberRule>;
 
 /** The square sizes the link's `size` key and the Train view's size menu offer. */

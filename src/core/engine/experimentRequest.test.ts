@@ -88,6 +88,22 @@ describe('buildExperimentRequest', () => {
     expect(() => trainingConfig(r.training)).not.toThrow();
   });
 
+  it('seeds and folds: every loss repeated over each, named, counted in the name; too many runs or folds refused', () => {
+    const r = buildExperimentRequest(readConfigLink('losses=crossEntropy,dice&seed=4&seeds=2&folds=3'), facts, split, at);
+    expect(r.runs).toHaveLength(12);
+    expect(r.runs.slice(0, 6).map((x) => x.id)).toEqual([
+      'crossEntropy:seed=4:fold=1', 'crossEntropy:seed=5:fold=1', 'crossEntropy:seed=4:fold=2', 'crossEntropy:seed=5:fold=2', 'crossEntropy:seed=4:fold=3', 'crossEntropy:seed=5:fold=3',
+    ]);
+    expect(r.runs[7]).toMatchObject({ loss: 'dice', replicateOf: 'dice', seed: 5, fold: 1, folds: 3, params: paperParams('dice') });
+    expect(r.name).toBe('CE · DSC, 2 seeds × 3 folds on synthetic vessels');
+    expect(r.training.seed).toBe(4);
+    expect(() => validateStoredExperiment({ id: r.id, request: r, status: 'running', updatedAt: r.createdAt, snapshot: null, savedWeights: [] })).not.toThrow();
+    const sweep = readConfigLink('losses=symmetricUnifiedFocal,asymmetricUnifiedFocal&sweep=1&seeds=10&folds=3');
+    expect(() => buildExperimentRequest(sweep, facts, split, at)).toThrow(/540 runs \(18 loss configurations × 10 seeds × 3 folds\) are more than an experiment holds \(500\)/);
+    const small = { train: split.train.slice(0, 2), validation: split.validation.slice(0, 1), test: split.test };
+    expect(() => buildExperimentRequest(readConfigLink('losses=dice&folds=4'), facts, small, at)).toThrow(/4 folds need at least 4 development \(training \+ validation\) cases; the split has 3/);
+  });
+
   it('model channels: alpha dropped, at most three', () => {
     expect([1, 2, 3, 4, 5].map(modelChannels)).toEqual([1, 1, 3, 3, 3]);
   });

@@ -10,7 +10,8 @@ import type { DatasetSplit } from '../data/split';
 import type { Case } from '../data/types';
 import { LOSSES, paperParams, type LossId } from '../losses/registry';
 import type { ExperimentRequest } from '../training/experimentFile';
-import { gammaSweepRuns, type RunSpec } from '../training/runs';
+import { gammaSweepRuns, replicateRuns, type RunSpec } from '../training/runs';
+import { EXPERIMENT_LIMITS } from '../training/experimentFile';
 import { settingsProblems, type StudioConfiguration } from './configuration';
 
 /** What an experiment records about its dataset (ExperimentRequest['dataset']). */
@@ -40,11 +41,17 @@ export class ConfigurationError extends Error {
 
 const UNIFIED: readonly LossId[] = ['symmetricUnifiedFocal', 'asymmetricUnifiedFocal'];
 
-/** The runs a configuration trains, in order. */
+/**
+ * The runs a configuration trains, in order: one per ticked loss at its parameters (or the γ
+ * sweep of the ticked unified focal losses), each repeated over the configuration's seeds and
+ * folds (runs.ts replicateRuns).
+ */
 export function configurationRuns(configuration: Pick<StudioConfiguration, 'settings' | 'params'>): RunSpec[] {
   const { settings, params } = configuration;
-  if (settings.gammaSweep) return gammaSweepRuns(settings.losses.filter((id) => UNIFIED.includes(id)));
-  return settings.losses.map((loss) => ({ loss, params: { ...(params[loss] ?? paperParams(loss)) } }));
+  const base = settings.gammaSweep
+    ? gammaSweepRuns(settings.losses.filter((id) => UNIFIED.includes(id)))
+    : settings.losses.map((loss) => ({ loss, params: { ...(params[loss] ?? paperParams(loss)) } }));
+  return replicateRuns(base, { seeds: settings.seeds ?? 1, folds: settings.folds ?? 1, firstSeed: settings.seed });
 }
 
 /** A fresh experiment id: the time and a random suffix (ids never contain '/'). */
@@ -74,12 +81,21 @@ export function buildExperimentRequest(
     const missing = split[k].filter((id) => !known.has(id));
     if (missing.length) problems.push(`the ${k} split names ${missing.length} case${missing.length === 1 ? '' : 's'} the dataset does not have (e.g. ${missing.slice(0, 3).join(', ')})`);
   }
+  const development = split.train.length + split.validation.length;
+  if (!problems.length && settings.folds > 1 && development < settings.folds) {
+    problems.push(`${settings.folds} folds need at least ${settings.folds} development (training + validation) cases; the split has ${development}`);
+  }
+  const base = settings.gammaSweep ? unified.length * 9 : settings.losses.length;
+  const runCount = base * (settings.seeds ?? 1) * (settings.folds ?? 1);
+  if (!problems.length && runCount > EXPERIMENT_LIMITS.runs) {
+    problems.push(`${runCount} runs (${base} loss configurations × ${settings.seeds} seeds × ${settings.folds} folds) are more than an experiment holds (${EXPERIMENT_LIMITS.runs})`);
+  }
   if (problems.length) throw new ConfigurationError(problems);
   const createdAt = opts.createdAt ?? new Date();
   const shorts = (settings.gammaSweep ? unified : settings.losses).map((id) => LOSSES[id].short).join(' · ');
   return {
     id: opts.id ?? newExperimentId(createdAt),
-    name: `${settings.gammaSweep ? `γ sweep of ${shorts}` : shorts} on ${dataset.description || 'data'}`,
+    name: `${settings.gammaSweep ? `γ sweep of ${shorts}` : shorts}${replicateWords(settings.seeds, settings.folds)} on ${dataset.description || 'data'}`,
     createdAt: createdAt.toISOString(),
     runs: configurationRuns(configuration),
     training: {
@@ -100,4 +116,10 @@ export function buildExperimentRequest(
     split: { train: [...split.train], validation: [...split.validation], test: [...split.test] },
     dataset: { ...dataset, caseIds: [...dataset.caseIds] },
   };
+}
+
+/** ", 3 seeds × 5 folds" (nothing for one seed and one fold). */
+function replicateWords(seeds = 1, folds = 1): string {
+  const parts = [...(seeds > 1 ? [`${seeds} seeds`] : []), ...(folds > 1 ? [`${folds} folds`] : [])];
+  return parts.length ? `, ${parts.join(' × ')}` : '';
 }

@@ -32,8 +32,8 @@ export interface TrainingServiceOptions {
   betweenSteps?: () => Promise<void>;
   /** Awaited before the models of the previous experiment are freed (predictions using them finish first). */
   beforeRelease?: () => Promise<void>;
-  /** Builds one run's model. Default: the request's U-Net (core/model). */
-  createModel?: (request: ExperimentRequest) => tf.LayersModel;
+  /** Builds one run's model (seed: the run's own, for replicates). Default: the request's U-Net (core/model). */
+  createModel?: (request: ExperimentRequest, seed?: number) => tf.LayersModel;
   /** The clock of the records' updatedAt. */
   now?: () => Date;
 }
@@ -47,9 +47,12 @@ export interface LiveExperiment {
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 const defaultYield = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** The U-Net a request describes, with the dataset's channels and classes. */
-export function requestModel(request: ExperimentRequest): tf.LayersModel {
-  return buildUNet({ ...request.model, inputChannels: request.dataset.channels, numClasses: request.dataset.numClasses });
+/**
+ * The U-Net a request describes, with the dataset's channels and classes; its initial weights
+ * from `seed` (a replicate's) or the request's model seed.
+ */
+export function requestModel(request: ExperimentRequest, seed?: number): tf.LayersModel {
+  return buildUNet({ ...request.model, ...(seed === undefined ? {} : { seed }), inputChannels: request.dataset.channels, numClasses: request.dataset.numClasses });
 }
 
 /**
@@ -198,7 +201,7 @@ export class TrainingService {
     const createModel = this.opts.createModel ?? requestModel;
     const yieldNow = this.opts.yieldNow ?? defaultYield;
     const options: ExperimentOptions = {
-      createModel: () => createModel(request),
+      createModel: (seed) => createModel(request, seed),
       runs: request.runs,
       cases,
       split: request.split,

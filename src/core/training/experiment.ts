@@ -29,7 +29,7 @@
  * never scored, and a case's roi (field of view) restricts the metrics.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { DatasetSplit } from '../data/split';
+import { developmentFold, type DatasetSplit } from '../data/split';
 import type { Case } from '../data/types';
 import { createLoss, LOSSES, paperParams, resolveParams, type LossId, type ResolvedParams } from '../losses';
 import { trainingConfig, validateTrainingConfig, withTrainingDefaults, type TrainingConfig } from './config';
@@ -40,7 +40,7 @@ import type { Sample2D } from '../data/types';
 import { paperRuns, type RunSpec } from './runs';
 import { CaseScores, labelsAtSource, type CaseResult } from './scoring';
 
-export { GAMMA_SWEEP, gammaSweepRuns, paperRuns, type RunSpec } from './runs';
+export { GAMMA_SWEEP, gammaSweepRuns, paperRuns, replicateRuns, type RunSpec } from './runs';
 export { labelsAtSource, type CaseResult } from './scoring';
 
 
@@ -70,10 +70,11 @@ export type ExperimentEventType = ExperimentEvent['type'];
 
 export interface ExperimentOptions {
   /**
-   * Builds the network; called once per run. Its initial weights are overwritten with those of
-   * the first model built, so every run starts from the same weights.
+   * Builds the network; called once per run with the run's seed (undefined: the experiment's).
+   * The initial weights of every run are overwritten with those of the first model built with
+   * the same seed, so the runs of one seed start from the same weights.
    */
-  createModel: () => tf.LayersModel;
+  createModel: (seed?: number) => tf.LayersModel;
   /** Default: {@link paperRuns}. */
   runs?: readonly RunSpec[];
   cases: readonly Case[];
@@ -127,6 +128,15 @@ export interface RunHistory {
   loss: LossId;
   params: ResolvedParams;
   label: string;
+  /** Replicates (runs.ts replicateRuns): the loss configuration this run repeats. */
+  replicateOf?: string;
+  /** The run's own training seed, when it has one (replicates). */
+  seed?: number;
+  /** Its fold of the development set (1 … folds) and how many there are. */
+  fold?: number;
+  folds?: number;
+  /** The samples a fold run trains and validates on (the snapshot's `samples` are the split's). */
+  samples?: { train: number; validation: number };
   status: 'pending' | 'running' | 'done';
   stopReason: StopReason | null;
   /** Steps taken. */
@@ -170,7 +180,7 @@ export interface ExperimentCheckpoint {
 }
 
 interface RunState {
-  spec: Required<RunSpec>;
+  spec: ResolvedRunSpec;
   trainer: Trainer;
   history: RunHistory;
 }
@@ -197,6 +207,8 @@ export class Experiment {
   private cursor = 0;
   /** Inside run(), at a point where a checkpoint matches the state (after an epoch). */
   private atCheckpoint = false;
+  /** The splits of the folds in use, by `${fold}/${folds}`. */
+  private readonly foldSplits: Map<string, DatasetSplit>;
   /** The last checkpoint of each run and the trainer revision it was taken at. */
   private readonly cache = new Map<string, { revision: number; checkpoint: TrainerCheckpoint }>();
 
@@ -237,41 +249,75 @@ export class Experiment {
         if (!c) throw new Error(`the ${split} split names case "${id}", which is not in the dataset`);
         return c;
       });
+    const plain = specs.some((s) => s.fold === undefined);
+    const devIds = [...options.split.train, ...options.split.validation];
     const trainCases = pick(options.split.train, 'training');
     const valCases = pick(options.split.validation, 'validation');
     const testCases = pick(options.split.test, 'test');
-    if (trainCases.length === 0) throw new RangeError('the split has no training cases');
+    if (plain && trainCases.length === 0) throw new RangeError('the split has no training cases');
 
     const models: tf.LayersModel[] = [];
+    const runData: { train: readonly PreparedSample[]; validation: readonly PreparedSample[] }[] = [];
     try {
-      const reference = options.createModel();
+      // One model per distinct seed builds the initial weights; every run with that seed starts
+      // from them (without seeds: the first model's weights, for every run).
+      const reference = options.createModel(specs[0]!.seed);
       models.push(reference);
       const g = modelGeometry(reference);
       this.numClasses = g.classes;
       this.input = { width: g.width, height: g.height, channels: g.channels };
       const sampleOptions: SampleOptions = { ...options.samples, inputWidth: g.width, inputHeight: g.height, channels: g.channels };
-      this.train = prepareSamples(trainCases, { ...sampleOptions, slices: this.config.slices });
-      this.validation = prepareSamples(valCases, { ...sampleOptions, slices: 'all', keepOriginal: true });
-      this.test = prepareSamples(testCases, { ...sampleOptions, slices: 'all', keepOriginal: true });
-      if (this.train.length === 0) throw new RangeError('the training cases gave no samples (no slice was selected)');
+      const trainOptions: SampleOptions = { ...sampleOptions, slices: this.config.slices };
+      const scoredOptions: SampleOptions = { ...sampleOptions, slices: 'all', keepOriginal: true };
+      this.train = plain ? prepareSamples(trainCases, trainOptions) : [];
+      this.validation = plain ? prepareSamples(valCases, scoredOptions) : [];
+      this.test = prepareSamples(testCases, scoredOptions);
+      if (plain && this.train.length === 0) throw new RangeError('the training cases gave no samples (no slice was selected)');
       for (const list of [this.train, this.validation, this.test]) checkLabels(list, g.classes);
 
-      const initial = reference.getWeights().map((w) => w.clone());
+      // Folds of the development set: each case prepared once for training and once for scoring.
+      const folds = new Map<string, { train: PreparedSample[]; validation: PreparedSample[]; split: DatasetSplit }>();
+      if (specs.some((s) => s.fold !== undefined)) {
+        const devCases = pick(devIds, 'development');
+        const asTrain = groupByCase(prepareSamples(devCases, trainOptions));
+        const asScored = groupByCase(prepareSamples(devCases, scoredOptions));
+        for (const list of [asTrain, asScored]) for (const samples of list.values()) checkLabels(samples, g.classes);
+        for (const spec of specs) {
+          if (spec.fold === undefined) continue;
+          const key = `${spec.fold}/${spec.folds}`;
+          if (folds.has(key)) continue;
+          const split = developmentFold(options.split, spec.fold - 1, spec.folds!, this.config.seed);
+          const train = split.train.flatMap((id) => asTrain.get(id) ?? []);
+          if (train.length === 0) throw new RangeError(`fold ${key} gave no training samples (no slice of its ${split.train.length} training cases was selected)`);
+          folds.set(key, { train, validation: split.validation.flatMap((id) => asScored.get(id) ?? []), split });
+        }
+      }
+      this.foldSplits = new Map([...folds].map(([k, v]) => [k, v.split]));
+
+      const initial = new Map<string, tf.Tensor[]>([[seedKey(specs[0]!), reference.getWeights().map((w) => w.clone())]]);
       try {
-        for (let i = 1; i < specs.length; i++) {
-          const m = options.createModel();
-          models.push(m);
-          m.setWeights(initial);
+        for (let i = 0; i < specs.length; i++) {
+          const spec = specs[i]!;
+          if (i > 0) {
+            const weights = initial.get(seedKey(spec));
+            const m = options.createModel(spec.seed);
+            models.push(m);
+            if (weights) m.setWeights(weights);
+            else initial.set(seedKey(spec), m.getWeights().map((w) => w.clone()));
+          }
+          runData.push(spec.fold === undefined ? { train: this.train, validation: this.validation } : folds.get(`${spec.fold}/${spec.folds}`)!);
         }
       } finally {
-        for (const t of initial) t.dispose();
+        for (const ws of initial.values()) for (const t of ws) t.dispose();
       }
     } catch (e) {
       for (const m of models) m.dispose();
       throw e;
     }
     this.runStates = specs.map((spec, i) => {
-      const trainer = new Trainer(models[i]!, losses[i]!, { train: this.train, validation: this.validation }, this.config);
+      const data = runData[i]!;
+      const config = spec.seed === undefined ? this.config : { ...this.config, seed: spec.seed };
+      const trainer = new Trainer(models[i]!, losses[i]!, data, config);
       return {
         spec,
         trainer,
@@ -280,6 +326,7 @@ export class Experiment {
           loss: spec.loss,
           params: params[i]!,
           label: spec.label,
+          ...replicateFields(spec, data),
           status: 'pending',
           stopReason: null,
           steps: 0,
@@ -291,6 +338,12 @@ export class Experiment {
         },
       };
     });
+  }
+
+  /** The split a run trains and validates on: the experiment's, or its fold's of the development set. */
+  runSplit(runId: string): DatasetSplit {
+    const spec = this.state(runId).spec;
+    return spec.fold === undefined ? this.options.split : this.foldSplits.get(`${spec.fold}/${spec.folds}`)!;
   }
 
   /** The run ids in order. */
@@ -476,6 +529,7 @@ export class Experiment {
       const r = now.runs[i]!;
       same(`run ${r.id}: loss`, h.loss, r.loss);
       same(`run ${r.id}: params`, h.params, r.params);
+      for (const k of ['seed', 'fold', 'folds', 'samples'] as const) same(`run ${r.id}: ${k}`, h[k] ?? null, r[k] ?? null);
       const t = cp.runs[r.id]!;
       if (typeof t !== 'object' || t === null) {
         p.push(`run ${r.id}: no trainer checkpoint`);
@@ -565,8 +619,35 @@ export class Experiment {
   }
 }
 
+/** A run's group of equal initial weights: its seed, or the experiment's. */
+function seedKey(spec: RunSpec): string {
+  return spec.seed === undefined ? 'experiment' : `seed ${spec.seed}`;
+}
+
+function groupByCase(samples: readonly PreparedSample[]): Map<string, PreparedSample[]> {
+  const out = new Map<string, PreparedSample[]>();
+  for (const s of samples) {
+    const list = out.get(s.caseId);
+    if (list) list.push(s);
+    else out.set(s.caseId, [s]);
+  }
+  return out;
+}
+
+/** What a run's history records of its replicate (nothing for a plain run). */
+function replicateFields(spec: ResolvedRunSpec, data: { train: readonly PreparedSample[]; validation: readonly PreparedSample[] }): Partial<RunHistory> {
+  return {
+    ...(spec.replicateOf !== undefined ? { replicateOf: spec.replicateOf } : {}),
+    ...(spec.seed !== undefined ? { seed: spec.seed } : {}),
+    ...(spec.fold !== undefined ? { fold: spec.fold, folds: spec.folds!, samples: { train: data.train.length, validation: data.validation.length } } : {}),
+  };
+}
+
+/** A run with its id, label and parameters filled in; replicate fields as given. */
+export type ResolvedRunSpec = Required<Pick<RunSpec, 'id' | 'loss' | 'params' | 'label'>> & Pick<RunSpec, 'replicateOf' | 'seed' | 'fold' | 'folds'>;
+
 /** Fills in ids (unique) and labels; parameters default to the paper's. */
-export function resolveRunSpecs(runs: readonly RunSpec[]): Required<RunSpec>[] {
+export function resolveRunSpecs(runs: readonly RunSpec[]): ResolvedRunSpec[] {
   if (runs.length === 0) throw new RangeError('an experiment needs at least one run');
   const counts = new Map<string, number>();
   for (const r of runs) counts.set(r.loss, (counts.get(r.loss) ?? 0) + 1);
@@ -583,7 +664,20 @@ export function resolveRunSpecs(runs: readonly RunSpec[]): Required<RunSpec>[] {
     }
     if (ids.has(id)) throw new Error(`run id "${id}" is used twice`);
     ids.add(id);
-    return { id, loss: r.loss, params: r.params ?? { ...paperParams(r.loss) }, label: r.label ?? spec.label };
+    if (r.seed !== undefined && (!Number.isInteger(r.seed) || r.seed < 0 || r.seed > 2 ** 31 - 1)) throw new RangeError(`run ${id}: seed must be an integer 0…2147483647, got ${r.seed}`);
+    if ((r.fold === undefined) !== (r.folds === undefined)) throw new RangeError(`run ${id}: fold and folds go together`);
+    if (r.folds !== undefined && (!Number.isInteger(r.folds) || r.folds < 2 || !Number.isInteger(r.fold) || r.fold! < 1 || r.fold! > r.folds)) {
+      throw new RangeError(`run ${id}: fold must be 1 … folds with folds ≥ 2, got fold ${r.fold} of ${r.folds}`);
+    }
+    return {
+      id,
+      loss: r.loss,
+      params: r.params ?? { ...paperParams(r.loss) },
+      label: r.label ?? spec.label,
+      ...(r.replicateOf !== undefined ? { replicateOf: r.replicateOf } : {}),
+      ...(r.seed !== undefined ? { seed: r.seed } : {}),
+      ...(r.fold !== undefined ? { fold: r.fold, folds: r.folds! } : {}),
+    };
   });
 }
 

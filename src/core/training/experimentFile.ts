@@ -265,7 +265,19 @@ function runSpec(v: unknown, path: string): RunSpec {
   if (o.id !== undefined) id(o.id, at(path, 'id'));
   if (o.params !== undefined) params(o.params, at(path, 'params'));
   if (o.label !== undefined) text(o.label, at(path, 'label'));
+  replicate(o, path);
   return o as unknown as RunSpec;
+}
+
+/** The replicate fields of a run or its history (runs.ts replicateRuns), all optional. */
+function replicate(o: Record<string, unknown>, path: string): void {
+  if (o.replicateOf !== undefined) id(o.replicateOf, at(path, 'replicateOf'));
+  if (o.seed !== undefined) int(o.seed, at(path, 'seed'), 0, 2 ** 31 - 1);
+  if ((o.fold === undefined) !== (o.folds === undefined)) fail(at(path, o.fold === undefined ? 'folds' : 'fold'), 'fold and folds go together');
+  if (o.folds !== undefined) {
+    const folds = int(o.folds, at(path, 'folds'), 2, 1000);
+    int(o.fold, at(path, 'fold'), 1, folds);
+  }
 }
 
 /** A two-item array (a range, a step and its loss). */
@@ -407,6 +419,12 @@ function runHistory(v: unknown, path: string): RunHistory {
   int(o.bestEpoch, at(path, 'bestEpoch'), -1, EXPERIMENT_LIMITS.epochsPerRun);
   finiteOrNull(o.bestValLoss, at(path, 'bestValLoss'));
   if (o.test !== null) each(list(o.test, at(path, 'test'), EXPERIMENT_LIMITS.cases), at(path, 'test'), caseResult);
+  replicate(o, path);
+  if (o.samples !== undefined) {
+    const sp = at(path, 'samples');
+    const samples = object(o.samples, sp);
+    for (const k of ['train', 'validation']) int(samples[k], at(sp, k), 0, MAX_COUNT);
+  }
   return o as unknown as RunHistory;
 }
 
