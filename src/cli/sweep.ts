@@ -13,13 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { loadDataset } from '../core/data/dataset';
 import { splitCases } from '../core/data/split';
 import { buildExperimentRequest, ConfigurationError, describeDataset } from '../core/engine/experimentRequest';
-import { resolveRunSpecs } from '../core/training/experiment';
 import type { ExperimentRequest } from '../core/training/experimentFile';
 import { intFlag, UsageError, type CommandSpec, type Parsed } from './args';
 import { inputFilesFrom } from './nodeFiles';
 import type { Output } from './progress';
 import { sbatchScript, submit } from './sbatch';
-import { configText, configurationFrom, TRAIN } from './train';
+import { configText, configurationFrom, TRAIN, withRunIds } from './train';
 
 const OVERRIDES = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds'] as const;
 
@@ -69,7 +68,7 @@ export async function sweep(p: Parsed, err: Output = process.stderr, out: Output
     if (e instanceof ConfigurationError) throw new UsageError(e.message, 'sweep');
     throw e;
   }
-  request = { ...request, runs: resolveRunSpecs(request.runs).map((s) => ({ id: s.id, loss: s.loss, params: s.params, label: s.label })) };
+  request = withRunIds(request);
   await mkdir(join(dir, 'logs'), { recursive: true });
   await writeFile(requestPath, `${JSON.stringify(request, null, 1)}\n`);
   const trainArgs = ['--data', data, '--config', p.flags.get('config') as string, '--request', requestPath, '--backend', p.flags.get('backend') ?? 'cpu'];

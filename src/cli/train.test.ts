@@ -8,6 +8,7 @@ import { cvcFixture } from '../core/data/testing/layouts';
 import { readVolume } from '../core/io/read';
 import { experimentFromJson } from '../core/io/modelFiles';
 import { validateExperimentFile, type ExperimentFile } from '../core/training/experimentFile';
+import { collectRuns } from './collect';
 import { main } from './main';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -74,6 +75,39 @@ describe('segstudio train', () => {
     expect(await main(['train', '--data', data, '--config', CONFIG, '--out', o, '--losses', 'focal', '--max-epochs', '1'])).toBe(0);
     expect(read(o).record.snapshot?.runs.map((r) => [r.id, r.epochs.length])).toEqual([['focal', 1]]);
   }, 120_000);
+  it('--seeds and --folds repeat each loss; the replicates trained by separate tasks collect into the file one process writes', async () => {
+    const io = quiet();
+    const args = ['train', '--data', data, '--config', CONFIG, '--losses', 'dice', '--max-epochs', '1', '--seeds', '2', '--folds', '2'];
+    const out = join(base, 'replicates.experiment.json');
+    expect(await main([...args, '--out', out])).toBe(0);
+    const full = read(out);
+    const ids = ['dice:seed=3:fold=1', 'dice:seed=4:fold=1', 'dice:seed=3:fold=2', 'dice:seed=4:fold=2'];
+    expect(full.record.request.runs.map((r) => r.id)).toEqual(ids);
+    expect(full.record.snapshot?.runs.map((r) => [r.id, r.replicateOf, r.seed, r.fold, r.folds, r.status])).toEqual(
+      ids.map((id, i) => [id, 'dice', 3 + (i % 2), 1 + Math.floor(i / 2), 2, 'done']),
+    );
+    // Every fold validates on its own cases and tests on the split's.
+    const test = full.record.request.split.test.length;
+    expect(full.record.snapshot?.runs.every((r) => r.test?.length === test && r.samples !== undefined)).toBe(true);
+    // Two tasks of a sweep: the same request, two runs each.
+    const request = join(base, 'replicates.request.json');
+    writeFileSync(request, JSON.stringify(full.record.request));
+    const parts = [0, 1].map((k) => join(base, `replicates-${k}.experiment.json`));
+    const task = ['train', '--data', data, '--config', CONFIG, '--request', request];
+    expect(await main([...task, '--out', parts[0]!, '--runs', '0,3'])).toBe(0);
+    expect(await main([...task, '--out', parts[1]!, '--runs', 'dice:seed=4:fold=1,dice:seed=3:fold=2'])).toBe(0);
+    // A request fixes the experiment: flags that would change it are refused, and so is a broken request.
+    expect(await main([...task, '--seeds', '3', '--out', join(base, 'never.json')])).toBe(2);
+    expect(io.err()).toContain('--request fixes the experiment: --seeds would have no effect');
+    writeFileSync(request, JSON.stringify({ ...full.record.request, runs: [{ loss: 'dice', fold: 1 }] }));
+    expect(await main([...task, '--out', join(base, 'never.json')])).toBe(1);
+    expect(io.err()).toMatch(/--request .*replicates\.request\.json: .*fold and folds go together/);
+    const merged = collectRuns(parts.map((name) => ({ name, file: read(name) })));
+    expect(merged.file.record.snapshot?.runs).toEqual(full.record.snapshot?.runs);
+    expect(io.err()).not.toMatch(/error/i);
+    expect(await main([...args.slice(0, -4), '--seeds', '11', '--out', join(base, 'never.json')])).toBe(2);
+    expect(io.err()).toContain('--seeds must be an integer from 1 to 10, got "11"');
+  }, 180_000);
   it('bad input: a link with a wrong value, an unknown loss, a run that does not exist, a missing folder, an existing --out', async () => {
     const io = quiet();
     const out = join(base, 'never.json');

@@ -24,7 +24,7 @@ import { experimentFromJson, experimentToJson } from '../core/io/modelFiles';
 import { joinSlices, predictionFile } from '../core/io/predictionFiles';
 import { isLossId, type LossId } from '../core/losses/registry';
 import { resolveRunSpecs } from '../core/training/experiment';
-import { validateExperimentFile, type ExperimentFile, type ExperimentRequest } from '../core/training/experimentFile';
+import { validateExperimentFile, validateStoredExperiment, type ExperimentFile, type ExperimentRequest } from '../core/training/experimentFile';
 import { intFlag, UsageError, type CommandSpec, type Parsed } from './args';
 import { startBackend, type NodeBackend } from './backend';
 import { FileStore } from './fileStore';
@@ -62,6 +62,9 @@ export async function configText(value: string): Promise<string> {
   if (/^[\w./-]+\.(txt|link|url)$/i.test(value)) throw new UsageError(`--config ${value}: no such file`, 'train');
   return value;
 }
+
+/** Flags that change the link's configuration (none may go with --request, which fixes the experiment). */
+const OVERRIDE_FLAGS = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds', 'split-seed'] as const;
 
 /** The link's configuration with the flags' overrides applied and checked. */
 export function configurationFrom(p: Parsed, text: string): StudioConfiguration {
@@ -107,9 +110,9 @@ export function selectRuns(request: ExperimentRequest, list: string | undefined)
   return request.runs.filter((_, i) => chosen.has(i));
 }
 
-/** Explicit run ids and labels, so that every host and every task names runs alike. */
-function withRunIds(request: ExperimentRequest): ExperimentRequest {
-  return { ...request, runs: resolveRunSpecs(request.runs).map((s) => ({ id: s.id, loss: s.loss, params: s.params, label: s.label })) };
+/** Explicit run ids and labels (replicate fields kept), so that every host and every task names runs alike. */
+export function withRunIds(request: ExperimentRequest): ExperimentRequest {
+  return { ...request, runs: resolveRunSpecs(request.runs) };
 }
 
 async function writeFileMaking(path: string, bytes: string | Uint8Array): Promise<void> {
@@ -184,8 +187,12 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
     err.write(`resuming ${request.id} from ${state}\n`);
   } else if (p.flags.has('request')) {
     const path = p.flags.get('request') as string;
+    const ignored = OVERRIDE_FLAGS.filter((f) => p.flags.has(f));
+    if (ignored.length) throw new UsageError(`--request fixes the experiment: ${ignored.map((f) => `--${f}`).join(', ')} would have no effect`, 'train');
     try {
-      request = JSON.parse(await readFile(path, 'utf8')) as ExperimentRequest;
+      const parsed = JSON.parse(await readFile(path, 'utf8')) as ExperimentRequest;
+      const id = typeof parsed === 'object' && parsed !== null && typeof parsed.id === 'string' ? parsed.id : '';
+      request = validateStoredExperiment({ id, request: parsed, status: 'running', updatedAt: new Date(0).toISOString(), snapshot: null, savedWeights: [] }, 'the request').request;
     } catch (e) {
       throw new Error(`--request ${path}: ${errorText(e)}`, { cause: e });
     }
