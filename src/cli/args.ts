@@ -5,6 +5,7 @@
  * value, a value given twice, or a missing required flag. Errors are UsageErrors: the command
  * line prints them with the usage and exits with status 2.
  */
+import { closestName } from '../core/training/config';
 
 export class UsageError extends Error {
   constructor(
@@ -118,32 +119,10 @@ function short(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
-/** " (did you mean --x?)" for a flag within two edits of a known one. */
+/** " (did you mean --x?)" for the known flag closest to `name` (core/training/config.ts closestName). */
 function suggest(name: string, known: string[]): string {
-  let best: string | null = null;
-  let bestD = 3;
-  for (const k of known) {
-    const d = editDistance(name.toLowerCase(), k.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = k;
-    }
-  }
+  const best = closestName(name, known);
   return best ? ` (did you mean --${best}?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] as number;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] as number;
-      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length] as number;
 }
 
 /** A positive integer flag, or the fallback when absent; anything else is a UsageError. */

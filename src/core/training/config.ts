@@ -135,25 +135,32 @@ export function unknownTrainingFields(o: object): string[] {
 }
 
 /**
- * " (did you mean x?)" for the known name that starts with `name` (3 letters or more) or is
- * closest to it (case ignored, at most a third of it edited); '' when none is.
+ * The known name that starts with `name` (3 letters or more) or is closest to it (case ignored,
+ * at most a third of it edited); null when none is.
  */
-export function didYouMean(name: string, known: readonly string[]): string {
+export function closestName(name: string, known: readonly string[]): string | null {
   const lower = name.toLowerCase();
   const longer = lower.length >= 3 ? known.find((k) => k.toLowerCase().startsWith(lower)) : undefined;
-  if (longer) return ` (did you mean ${longer}?)`;
+  if (longer) return longer;
   let best: string | null = null;
   let bestD = Math.max(1, Math.floor(name.length / 3)) + 1;
   for (const k of known) {
-    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    const d = editDistance(lower, k.toLowerCase());
     if (d < bestD) {
       bestD = d;
       best = k;
     }
   }
+  return best;
+}
+
+/** " (did you mean x?)" for the {@link closestName}; '' when there is none. */
+export function didYouMean(name: string, known: readonly string[]): string {
+  const best = closestName(name, known);
   return best ? ` (did you mean ${best}?)` : '';
 }
 
+/** Levenshtein distance (insertions, deletions, substitutions). */
 function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
