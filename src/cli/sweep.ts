@@ -18,7 +18,7 @@ import { intFlag, UsageError, type CommandSpec, type Parsed } from './args';
 import { inputFilesFrom } from './nodeFiles';
 import type { Output } from './progress';
 import { sbatchScript, submit } from './sbatch';
-import { configText, configurationFrom, TRAIN, withRunIds } from './train';
+import { configText, configurationFrom, splitSeedOf, TRAIN, withRunIds } from './train';
 
 const OVERRIDES = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds'] as const;
 
@@ -56,7 +56,7 @@ export async function sweep(p: Parsed, err: Output = process.stderr, out: Output
   const loaded = await loadDataset(await inputFilesFrom(data));
   for (const i of loaded.issues) err.write(`${i.severity === 'error' ? 'skipped' : 'note'}: ${i.file}: ${i.message}\n`);
   if (!loaded.cases.length) throw new Error(`${data}: no case could be loaded (see the messages above)`);
-  const split = splitCases(loaded.cases, intFlag(p, 'split-seed', 1, 0, 2 ** 31 - 1));
+  const split = splitCases(loaded.cases, splitSeedOf(p, configuration));
   let request: ExperimentRequest;
   try {
     request = buildExperimentRequest(configuration, describeDataset(loaded.cases, { numClasses: loaded.mapping.numClasses, origin: 'files', description: loaded.pairing.layout }), {

@@ -163,4 +163,23 @@ describe('segstudio sweep', () => {
     expect(await main(['sweep', '--data', data, '--config', CONFIG, '--out', join(base, 'x')])).toBe(2);
     expect(io.err()).toContain('sweep needs --slurm');
   }, 60_000);
+
+  it('splits the dataset as the link says (its split key), unless --split-seed overrides it; seeds and folds become array tasks', async () => {
+    quiet();
+    const requestOf = async (name: string, extra: string[], config = CONFIG) => {
+      const dir = join(base, name);
+      expect(await main(['sweep', '--slurm', '--dry-run', '--data', data, '--config', config, '--out', dir, ...extra])).toBe(0);
+      return JSON.parse(readFileSync(join(dir, 'experiment.request.json'), 'utf8')) as { split: unknown; runs: { id: string }[] };
+    };
+    const studio = await requestOf('split-default', []);
+    const byLink = await requestOf('split-link', [], `${CONFIG}&split=2`);
+    const byFlag = await requestOf('split-flag', ['--split-seed', '2']);
+    const overridden = await requestOf('split-both', ['--split-seed', '1'], `${CONFIG}&split=2`);
+    expect(byLink.split).toEqual(byFlag.split);
+    expect(byLink.split).not.toEqual(studio.split);
+    expect(overridden.split).toEqual(studio.split);
+    const replicated = await requestOf('split-replicates', ['--seeds', '3', '--folds', '2']);
+    expect(replicated.runs).toHaveLength(12);
+    expect(readFileSync(join(base, 'split-replicates', 'sweep.sbatch'), 'utf8')).toContain('#SBATCH --array=0-11');
+  }, 60_000);
 });

@@ -47,7 +47,7 @@ export const TRAIN: CommandSpec = {
     seed: { value: 'N', help: 'override the training seed (initial weights, sample order, augmentation)' },
     seeds: { value: 'N', help: 'repeat every loss over N training seeds (seed, seed+1, …; 1…10)' },
     folds: { value: 'K', help: 'repeat every loss over K folds of the development set (1…10; test cases stay)' },
-    'split-seed': { value: 'N', help: 'seed of the train/validation/test split (default 1, as the studio)' },
+    'split-seed': { value: 'N', help: 'override the seed of the train/validation/test split (default: the link’s split key, else 1 as the studio)' },
     request: { value: 'FILE', help: 'train this experiment request (written by segstudio sweep) instead of building one' },
     resume: { help: 'continue from OUT.state/ if an earlier run was interrupted; a finished OUT is kept' },
     force: { help: 'overwrite --out and --predictions' },
@@ -92,6 +92,11 @@ export function configurationFrom(p: Parsed, text: string): StudioConfiguration 
   const problems = settingsProblems(s);
   if (problems.length) throw new UsageError(`the configuration: ${problems.join('; ')}`, 'train');
   return configuration;
+}
+
+/** The split seed: --split-seed, else the link's `split` key, else the studio's default 1. */
+export function splitSeedOf(p: Parsed, configuration: StudioConfiguration): number {
+  return intFlag(p, 'split-seed', configuration.splitSeed ?? 1, 0, 2 ** 31 - 1);
 }
 
 /** The runs named by --runs (indices or ids), in the request's order; every name must match. */
@@ -168,7 +173,7 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
   if (predictionsDir && existsSync(predictionsDir) && !force && !resume) throw new UsageError(`${predictionsDir} exists: add --force to write into it`, 'train');
   const text = await configText(p.flags.get('config') as string);
   const configuration = configurationFrom(p, text);
-  const splitSeed = intFlag(p, 'split-seed', 1, 0, 2 ** 31 - 1);
+  const splitSeed = splitSeedOf(p, configuration);
 
   // The dataset, read as a drop reads it; every bad file is named on stderr, the rest is used.
   const data = p.flags.get('data') as string;

@@ -32,7 +32,7 @@ describe('the configuration link in the page', () => {
     const errors = applySharedConfig(`${MODIFIED_QUERY.replace('alpha:none', 'alpha:0.1').replace('depth=4', 'depth=9')}&extra=1`);
     expect(errors).toEqual([
       'depth=9: must be an integer 2…5',
-      'extra: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, show, focus, p.<lossId>)',
+      'extra: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, split, show, focus, p.<lossId>)',
     ]);
     const s = useStudio.getState();
     expect(s.training.settings).toEqual({ ...modified().settings, depth: 3 });

@@ -68,6 +68,18 @@ describe('the configuration link', () => {
     expect(encodeConfig(config)).toBe(query);
   });
 
+  it('carries the split seed when the configuration states it, and refuses a bad one', () => {
+    const cfg = { ...defaultConfig(), splitSeed: 17 };
+    const query = encodeConfig(cfg);
+    expect(query).toContain('&folds=1&split=17&show=');
+    expect(encodeConfig(defaultConfig())).not.toContain('split=');
+    const { config, errors } = decodeConfig(query, base());
+    expect(errors).toEqual([]);
+    expect(config).toEqual(cfg);
+    expect(decodeConfig('split=-1', base())).toMatchObject({ errors: ['split=-1: must be an integer 0…2147483647'] });
+    expect(decodeConfig('split=-1', base()).config.splitSeed).toBeUndefined();
+  });
+
   it('round-trips a null focal α', () => {
     const cfg: SharedConfig = { settings: { ...DEFAULT_SETTINGS, losses: ['focal'] }, params: { focal: rp({ alpha: null, gamma: 2 }) } };
     const query = encodeConfig(cfg);
@@ -176,7 +188,7 @@ describe('the configuration link', () => {
       `losses: unknown loss "hinge" (known losses: ${known})`,
       `p.hinge: unknown loss "hinge" (known losses: ${known})`,
       `focus: unknown loss "hinge" (known losses: ${known})`,
-      'colour: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, show, focus, p.<lossId>)',
+      'colour: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, split, show, focus, p.<lossId>)',
     ]);
     expect(config.settings.losses).toEqual(['crossEntropy', 'dice']);
     expect(Object.keys(config.params).sort()).toEqual(['crossEntropy', 'dice']);
@@ -245,7 +257,7 @@ describe('the configuration link', () => {
     expect(config.params.combo).toEqual({ alpha: 0.1, beta: 0.9 });
     expect(() => readConfigLink('epochs=5&learningrate=0.1&depth=9')).toThrow(ConfigLinkError);
     expect(() => readConfigLink('epochs=5&learningrate=0.1&depth=9')).toThrow(
-      'the configuration link has 2 problems: learningrate: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, show, focus, p.<lossId>); depth=9: must be an integer 2…5',
+      'the configuration link has 2 problems: learningrate: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, split, show, focus, p.<lossId>); depth=9: must be an integer 2…5',
     );
     expect(readConfigLink('').settings).toEqual(DEFAULT_SETTINGS);
   });
@@ -321,9 +333,9 @@ describe('the configuration link', () => {
         `focus: unknown loss "${cut}" (known losses: ${known})`,
         `${`p.${long}`.slice(0, 59)}…: unknown loss "${cut}" (known losses: ${known})`,
         'p.dice: given more than once; the last valid value applies',
-        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, show, focus, p.<lossId>)`,
+        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, split, show, focus, p.<lossId>)`,
         `${cut}: given more than once; the last valid value applies`,
-        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, show, focus, p.<lossId>)`,
+        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, split, show, focus, p.<lossId>)`,
         `p.dice=${cut}: each entry must be name:value`,
         `p.dice=${`${long}:1`.slice(0, 59)}…: Dice has no parameter "${cut}" (parameters: delta)`,
         `p.combo=${`alpha:${long}`.slice(0, 59)}…: α (alpha) must be a number, in 0…1`,

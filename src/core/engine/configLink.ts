@@ -33,6 +33,8 @@
  *                |                               | the checkpoint tested: valLoss or valDsc)
  *   seeds        | settings.seeds                | integer 1…10 (training seeds per loss)
  *   folds        | settings.folds                | integer 1…10 (folds of the development set)
+ *   split        | splitSeed                     | integer 0…2147483647: the seed of the dataset's
+ *                |                               | train/validation/test split (core/data/split.ts)
  *   show         | explorer.selected             | loss ids drawn in the explorer, comma-separated
  *   focus        | explorer.focused              | the loss whose sliders are shown
  *   p.<lossId>   | params[lossId]                | name:value pairs, comma-separated; a value is a
@@ -134,7 +136,7 @@ export const MAX_CLASS_WEIGHTS: (typeof UNET_LIMITS)['numClasses'][1] = 256;
 export const MAX_PARAM_ENTRIES = 16;
 /** The most errors listed for one link; one more line counts the rest. */
 export const MAX_ERRORS = 20;
-const KNOWN_KEYS = [...SETTING_KEYS, 'show', 'focus', `${PARAM_PREFIX}<lossId>`];
+const KNOWN_KEYS = [...SETTING_KEYS, 'split', 'show', 'focus', `${PARAM_PREFIX}<lossId>`];
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -209,6 +211,7 @@ export function encodeConfigLink(cfg: StudioConfiguration): string {
     ['seeds', numberText(s.seeds)],
     ['folds', numberText(s.folds)],
   ];
+  if (cfg.splitSeed !== undefined) pairs.push(['split', numberText(cfg.splitSeed)]);
   if (cfg.explorer) {
     pairs.push(['show', cfg.explorer.selected.join(',')], ['focus', cfg.explorer.focused]);
   }
@@ -413,6 +416,7 @@ export function decodeConfigLink(query: string, base: ConfigBase = defaultConfig
   const paramTexts: { key: string; id: LossId; text: string }[] = [];
   let show: LossId[] | undefined;
   let focus: LossId | undefined;
+  let splitSeed: number | undefined;
 
   for (const [key, value] of search) {
     if (seen.has(key)) errors.push(`${echo(key)}: given more than once; the last valid value applies`);
@@ -422,6 +426,10 @@ export function decodeConfigLink(query: string, base: ConfigBase = defaultConfig
       errors.push(`${key}: the link also gives ${other}; size sets the width and the height, so give size or width and height`);
     } else if ((SETTING_KEYS as readonly string[]).includes(key)) {
       parseSetting(key as SettingKey, value, settings, errors);
+    } else if (key === 'split') {
+      const n = parseNumber(value);
+      if (n !== null && withinRule(SETTING_LIMITS.seed, n)) splitSeed = n;
+      else errors.push(`split=${echo(value)}: must be an integer ${SETTING_LIMITS.seed.range}`);
     } else if (key === 'show') {
       show = parseLossList(key, value, errors) ?? show;
     } else if (key === 'focus') {
@@ -449,7 +457,7 @@ export function decodeConfigLink(query: string, base: ConfigBase = defaultConfig
     params[id] = parseParams(id, key, text, params[id] ?? paperParams(id), base.params[id], errors);
   }
 
-  return { config: { settings, params, ...(explorer ? { explorer } : {}) }, errors: capped(errors) };
+  return { config: { settings, params, ...(splitSeed !== undefined ? { splitSeed } : {}), ...(explorer ? { explorer } : {}) }, errors: capped(errors) };
 }
 
 /** The error refusing a query longer than {@link MAX_LINK_LENGTH}; null for one that may be read. */

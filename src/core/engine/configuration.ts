@@ -83,6 +83,11 @@ export interface StudioConfiguration {
   /** Parameters of the losses in play (the ticked ones and those the explorer shows); a loss without an entry is at the paper's settings. */
   params: Partial<Record<LossId, ResolvedParams>>;
   explorer?: ExplorerView;
+  /**
+   * The seed of the dataset's train/validation/test split (core/data/split.ts splitCases), when
+   * the configuration states it: a command line then splits the dataset as the studio did.
+   */
+  splitSeed?: number;
 }
 
 export type NumericSetting = 'maxEpochs' | 'depth' | 'baseFilters' | 'batchSize' | 'learningRate' | 'seed' | 'stepsPerEpoch' | 'maxSteps' | 'inputWidth' | 'inputHeight' | 'seeds' | 'folds';
