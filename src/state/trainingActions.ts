@@ -132,6 +132,17 @@ export function currentExperimentRequest(opts: { id?: string; createdAt?: Date }
   return buildExperimentRequest({ settings: state.training.settings, params: state.explorer.params }, dataset, splitCases(cases, state.dataset.splitSeed), opts);
 }
 
+/**
+ * How many development (training + validation) cases the loaded dataset's split has: what K
+ * folds redistribute (at least K are needed). Null without a dataset.
+ */
+export function developmentCaseCount(splitSeed = useStudio.getState().dataset.splitSeed): number | null {
+  const cases = datasetRegistry.cases();
+  if (!cases.length) return null;
+  const split = splitCases(cases, splitSeed);
+  return split.train.length + split.validation.length;
+}
+
 export const trainingActions = {
   initBackend(forced: BackendName | 'auto' = useStudio.getState().training.forced) {
     patch({ forced, backendStatus: 'starting', backendMessage: null, backend: null });
@@ -171,6 +182,7 @@ export const trainingActions = {
         stepsPerEpoch: 0,
         startedAt: performance.now(),
         stepsDone: 0,
+        stepsBefore: record.snapshot?.runs.reduce((sum, r) => sum + r.steps, 0) ?? 0,
         lastStepAt: performance.now(),
         position: null,
       },

@@ -14,8 +14,10 @@ export interface LiveExperiment {
   message?: string;
   stepsPerEpoch: number;
   startedAt: number;
-  /** Steps taken over all runs (from step events). */
+  /** Steps taken over all runs since this start or resume (from step events). */
   stepsDone: number;
+  /** Steps the runs had taken before a resume (0 for a fresh start): the progress bar starts there. */
+  stepsBefore?: number;
   lastStepAt: number;
   /** The newest step event: run, epoch, step. */
   position: { run: string; epoch: number; step: number } | null;

@@ -1,15 +1,17 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { LOSS_IDS, LOSSES, PAPER_COMPARISON, fmt, type LossId } from '../../core/losses/registry';
 import type { ExperimentSnapshot } from '../../core/training/experiment';
 import { formatScore, meanOfFinite } from '../../core/metrics/summary';
-import { INPUT_SIZES } from '../../core/engine/configuration';
+import { INPUT_SIZES, SETTING_LIMITS, withinRule, type NumberRule, type NumericSetting } from '../../core/engine/configuration';
 import { truncateText } from '../../core/training/experimentFile';
-import { trainingActions } from '../../state/trainingActions';
+import { formatDuration } from '../../core/training/progress';
+import { developmentCaseCount, trainingActions } from '../../state/trainingActions';
 import type { BrokenExperiment } from '../../worker/trainingProtocol';
 import { useStudio } from '../../state/store';
 import { BackendBadge } from './BackendBadge';
 import { ShareLink } from './ShareLink';
 import { TrainingCharts } from './TrainingCharts';
+import { liveProgress, runPlan } from './runPlan';
 
 function paramText(id: LossId, p: Record<string, unknown>): string {
   return LOSSES[id].params
@@ -20,12 +22,35 @@ function paramText(id: LossId, p: Record<string, unknown>): string {
     .join(', ');
 }
 
-function NumberField({ label, value, min, max, step, onChange }: { label: string; value: number; min: number; max: number; step?: number; onChange: (v: number) => void }) {
+/**
+ * A numeric setting with its bounds from SETTING_LIMITS (the link and the command line check the
+ * same ones): a value out of them is marked invalid and says what is allowed; Start refuses it.
+ */
+function NumberField({ label, setting, value, step, onChange }: { label: string; setting: NumericSetting; value: number; step?: number; onChange: (v: number) => void }) {
+  const rule: NumberRule = SETTING_LIMITS[setting];
+  const valid = withinRule(rule, value);
+  const id = useId();
   return (
-    <label className="field">
-      {label}{' '}
-      <input type="number" value={value} min={min} max={max} step={step ?? 1} onChange={(e) => onChange(Number(e.currentTarget.value))} />
-    </label>
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        name={setting}
+        value={value}
+        min={rule.min}
+        max={rule.max}
+        step={step ?? rule.step ?? (rule.kind === 'integer' ? 1 : 'any')}
+        aria-invalid={!valid}
+        aria-describedby={valid ? undefined : `${id}-hint`}
+        onChange={(e) => onChange(Number(e.currentTarget.value))}
+      />
+      {!valid && (
+        <span id={`${id}-hint`} className="bad field-hint">
+          {rule.kind === 'integer' ? 'an integer' : 'a number'} {rule.range}
+        </span>
+      )}
+    </div>
   );
 }
 
@@ -88,15 +113,15 @@ function Settings({ running }: { running: boolean }) {
             )}
           </select>
         </label>
-        <NumberField label="input width" value={s.inputWidth} min={32} max={512} step={32} onChange={(v) => set({ inputWidth: v })} />
-        <NumberField label="input height" value={s.inputHeight} min={32} max={512} step={32} onChange={(v) => set({ inputHeight: v })} />
-        <NumberField label="U-Net depth" value={s.depth} min={2} max={5} onChange={(v) => set({ depth: v })} />
-        <NumberField label="base filters" value={s.baseFilters} min={4} max={64} onChange={(v) => set({ baseFilters: v })} />
-        <NumberField label="max epochs" value={s.maxEpochs} min={1} max={1000} onChange={(v) => set({ maxEpochs: v })} />
-        <NumberField label="steps per epoch (0: one pass)" value={s.stepsPerEpoch} min={0} max={10000} onChange={(v) => set({ stepsPerEpoch: v })} />
-        <NumberField label="step budget per run (0: none)" value={s.maxSteps} min={0} max={10_000_000} onChange={(v) => set({ maxSteps: v })} />
-        <NumberField label="batch size" value={s.batchSize} min={1} max={64} onChange={(v) => set({ batchSize: v })} />
-        <NumberField label="learning rate" value={s.learningRate} min={1e-6} max={10} step={0.001} onChange={(v) => set({ learningRate: v })} />
+        <NumberField label="input width" setting="inputWidth" value={s.inputWidth} onChange={(v) => set({ inputWidth: v })} />
+        <NumberField label="input height" setting="inputHeight" value={s.inputHeight} onChange={(v) => set({ inputHeight: v })} />
+        <NumberField label="U-Net depth" setting="depth" value={s.depth} onChange={(v) => set({ depth: v })} />
+        <NumberField label="base filters" setting="baseFilters" value={s.baseFilters} onChange={(v) => set({ baseFilters: v })} />
+        <NumberField label="max epochs" setting="maxEpochs" value={s.maxEpochs} onChange={(v) => set({ maxEpochs: v })} />
+        <NumberField label="steps per epoch (0: one pass)" setting="stepsPerEpoch" value={s.stepsPerEpoch} onChange={(v) => set({ stepsPerEpoch: v })} />
+        <NumberField label="step budget per run (0: none)" setting="maxSteps" value={s.maxSteps} onChange={(v) => set({ maxSteps: v })} />
+        <NumberField label="batch size" setting="batchSize" value={s.batchSize} onChange={(v) => set({ batchSize: v })} />
+        <NumberField label="learning rate" setting="learningRate" value={s.learningRate} step={0.001} onChange={(v) => set({ learningRate: v })} />
         <label className="field">
           optimizer{' '}
           <select value={s.optimizer} onChange={(e) => set({ optimizer: e.currentTarget.value as 'sgd' | 'adam' })}>
@@ -111,7 +136,7 @@ function Settings({ running }: { running: boolean }) {
             <option value="sequential">sequential</option>
           </select>
         </label>
-        <NumberField label="seed" value={s.seed} min={0} max={2 ** 31 - 1} onChange={(v) => set({ seed: v })} />
+        <NumberField label="seed" setting="seed" value={s.seed} onChange={(v) => set({ seed: v })} />
         <label className="field">
           training slices{' '}
           <select value={s.slices} onChange={(e) => set({ slices: e.currentTarget.value as 'all' | 'foreground' })}>
@@ -130,6 +155,7 @@ function Settings({ running }: { running: boolean }) {
           <input type="checkbox" checked={s.augment} onChange={(e) => set({ augment: e.currentTarget.checked })} /> augmentation (the paper&apos;s)
         </label>
       </fieldset>
+      <ReplicateFields />
       <p className="muted">
         The paper&apos;s protocol: SGD, learning rate 0.1, batch 2, learning rate × 0.1 after 10 epochs without validation
         improvement, early stop after 20, the checkpoint with the lowest validation loss is kept.
@@ -139,9 +165,59 @@ function Settings({ running }: { running: boolean }) {
   );
 }
 
+/** Seeds per loss and folds of the development set: every loss configuration trains seeds × folds times. */
+function ReplicateFields() {
+  const seeds = useStudio((st) => st.training.settings.seeds);
+  const folds = useStudio((st) => st.training.settings.folds);
+  const running = useStudio((st) => st.training.live?.status === 'running');
+  const set = trainingActions.setSettings;
+  return (
+    <>
+      <h3>Seeds and folds</h3>
+      <p className="muted">
+        Repeat each loss over training seeds (initial weights, sample order, augmentation: seed, seed + 1, …) and folds of the development set, so that
+        Results can tell a difference between losses from seed-to-seed spread.
+      </p>
+      <fieldset className="fields" disabled={running}>
+        <NumberField label="seeds per loss" setting="seeds" value={seeds} onChange={(v) => set({ seeds: v })} />
+        <NumberField label="folds" setting="folds" value={folds} onChange={(v) => set({ folds: v })} />
+      </fieldset>
+      {folds > 1 && <FoldsNote folds={folds} />}
+    </>
+  );
+}
+
+/** What K folds do to the split, and how many development cases the loaded dataset has for them. */
+function FoldsNote({ folds }: { folds: number }) {
+  const version = useStudio((st) => st.dataset.version);
+  const splitSeed = useStudio((st) => st.dataset.splitSeed);
+  const development = useMemo(() => (version >= 0 ? developmentCaseCount(splitSeed) : null), [version, splitSeed]);
+  const short = development !== null && development < folds;
+  return (
+    <p className={short ? 'bad' : 'muted'} data-testid="folds-note">
+      With {folds} folds the split&apos;s training and validation cases are redistributed into {folds} folds (the test cases stay): each run
+      validates on one fold and trains on the others. Folds need at least {folds} development (training + validation) cases
+      {development === null ? '.' : `; the loaded dataset's split has ${development}.`}
+    </p>
+  );
+}
+
+/** The run count beside the Start button. */
+function PlanLine() {
+  const settings = useStudio((st) => st.training.settings);
+  const params = useStudio((st) => st.explorer.params);
+  const plan = useMemo(() => runPlan({ settings, params }), [settings, params]);
+  if (!plan) return null;
+  return (
+    <p className={plan.tooMany ? 'bad' : 'muted'} data-testid="run-plan">
+      {plan.text}
+      {plan.tooMany ? `: ${plan.tooMany}` : ''}
+    </p>
+  );
+}
+
 function Progress() {
   const live = useStudio((s) => s.training.live);
-  const maxEpochs = useStudio((s) => s.training.live?.request.training.maxEpochs ?? 0);
   const [now, setNow] = useState(() => performance.now());
   useEffect(() => {
     if (live?.status !== 'running') return;
@@ -149,11 +225,8 @@ function Progress() {
     return () => clearInterval(t);
   }, [live?.status]);
   if (!live) return null;
-  const runs = live.request.runs.length;
-  const total = runs * maxEpochs * Math.max(1, live.stepsPerEpoch);
-  const done = live.stepsDone;
-  const elapsed = (now - live.startedAt) / 1000;
-  const eta = done > 0 ? ((total - done) * elapsed) / done : NaN;
+  const { total, done, etaSeconds } = liveProgress(live, now);
+  const budget = live.snapshot?.config.maxSteps ?? live.request.training.maxSteps ?? null;
   const pos = live.position;
   return (
     <div className="progress-row" aria-live="polite" data-testid="training-progress">
@@ -163,20 +236,15 @@ function Progress() {
             ? `${pos.run}: epoch ${pos.epoch + 1}, step ${((pos.step - 1) % Math.max(1, live.stepsPerEpoch)) + 1} of ${live.stepsPerEpoch}`
             : 'building the models and compiling the GPU programs…'
           : `experiment ${live.status}${live.message ? `: ${live.message}` : ''}`}{' '}
-        <progress max={total || 1} value={Math.min(done, total)} />
+        <progress max={total} value={done} />
       </label>
       <span className="muted">
         {' '}
-        {done} of at most {total} steps{Number.isFinite(eta) && live.status === 'running' ? `, about ${formatDuration(eta)} left (early stopping may end it sooner)` : ''}
+        {done} of at most {total} steps{budget !== null ? ` (step budget: ${budget} a run)` : ''}
+        {Number.isFinite(etaSeconds) && live.status === 'running' ? `, about ${formatDuration(etaSeconds)} left (early stopping may end it sooner)` : ''}
       </span>
     </div>
   );
-}
-
-function formatDuration(s: number): string {
-  if (s < 90) return `${Math.round(s)} s`;
-  if (s < 5400) return `${Math.round(s / 60)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
 }
 
 function RunTable({ snapshot }: { snapshot: ExperimentSnapshot }) {
@@ -393,6 +461,7 @@ export function TrainView() {
             </button>
             {!hasData && <span className="muted">Load a dataset in the Data view first.</span>}
           </div>
+          <PlanLine />
           {error && (
             <p className="bad" role="alert">
               {error}{' '}
