@@ -124,11 +124,12 @@ describe('segstudio train', () => {
     expect(existsSync(out)).toBe(false);
   }, 120_000);
   it('a run stopped by a signal keeps its finished epochs; --resume continues it to the same end as an uninterrupted run', async () => {
+    const io = quiet();
     const cfg = `${CONFIG.replace('epochs=2', 'epochs=30').replace('steps=2', 'steps=1')}`;
     const whole = join(base, 'whole.json');
-    expect(await child(['train', '--data', data, '--config', cfg, '--out', whole, '--runs', 'dice']).done).toBe(0);
+    expect(await child(['train', '--data', data, '--config', cfg, '--out', whole, '--runs', 'crossEntropy']).done).toBe(0);
     const out = join(base, 'cut.json');
-    const c = child(['train', '--data', data, '--config', cfg, '--out', out, '--runs', 'dice']);
+    const c = child(['train', '--data', data, '--config', cfg, '--out', out, '--runs', '1']);
     // Stop it once an epoch checkpoint exists.
     for (let t = 0; t < 600 && !(existsSync(`${out}.state`) && readdirSync(`${out}.state`).some((n) => n.endsWith('.checkpoint'))); t++) await new Promise((r) => setTimeout(r, 100));
     c.kill('SIGTERM');
@@ -138,9 +139,13 @@ describe('segstudio train', () => {
     const epochs = cut.record.snapshot?.runs[0]?.epochs.length ?? 0;
     expect(epochs).toBeGreaterThan(0);
     expect(epochs).toBeLessThan(30);
-    expect(await child(['train', '--data', data, '--config', cfg, '--out', out, '--resume']).done).toBe(0);
+    // Resumed as a resubmitted array task resumes: the same --runs, by its index in the whole experiment.
+    expect(await main(['train', '--data', data, '--config', cfg, '--out', out, '--runs', '0', '--resume'])).toBe(2);
+    expect(io.err()).toContain('trained the runs crossEntropy; --runs now names dice');
+    expect(await child(['train', '--data', data, '--config', cfg, '--out', out, '--runs', '1', '--resume']).done).toBe(0);
     expect(read(out).record.snapshot?.runs).toEqual(read(whole).record.snapshot?.runs);
-    expect(new Uint8Array(read(out).weights.dice!.weightData)).toEqual(new Uint8Array(read(whole).weights.dice!.weightData));
+    expect(read(out).record.request.runs.map((r) => r.id)).toEqual(['dice', 'crossEntropy']);
+    expect(new Uint8Array(read(out).weights.crossEntropy!.weightData)).toEqual(new Uint8Array(read(whole).weights.crossEntropy!.weightData));
     // A finished file is kept as it is.
     expect(await child(['train', '--data', data, '--config', cfg, '--out', out, '--resume']).done).toBe(0);
   }, 240_000);

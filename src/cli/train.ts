@@ -94,6 +94,17 @@ export function configurationFrom(p: Parsed, text: string): StudioConfiguration 
   return configuration;
 }
 
+/** An experiment request read from a file and checked as an imported experiment's is; errors name the file. */
+async function readRequest(path: string, prefix = ''): Promise<ExperimentRequest> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as ExperimentRequest;
+    const id = typeof parsed === 'object' && parsed !== null && typeof parsed.id === 'string' ? parsed.id : '';
+    return validateStoredExperiment({ id, request: parsed, status: 'running', updatedAt: new Date(0).toISOString(), snapshot: null, savedWeights: [] }, 'the request').request;
+  } catch (e) {
+    throw new Error(`${prefix}${path}: ${errorText(e)}`, { cause: e });
+  }
+}
+
 /** The split seed: --split-seed, else the link's `split` key, else the studio's default 1. */
 export function splitSeedOf(p: Parsed, configuration: StudioConfiguration): number {
   return intFlag(p, 'split-seed', configuration.splitSeed ?? 1, 0, 2 ** 31 - 1);
@@ -186,21 +197,17 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
 
   const store = new FileStore(state);
   const stored = resume ? (await store.list()).experiments[0] : undefined;
+  const fullRequestPath = join(state, 'experiment.request.json');
   let request: ExperimentRequest;
   if (stored) {
-    request = stored.request;
+    // The whole experiment (the store holds only the runs this process trains).
+    request = existsSync(fullRequestPath) ? await readRequest(fullRequestPath) : stored.request;
     err.write(`resuming ${request.id} from ${state}\n`);
   } else if (p.flags.has('request')) {
     const path = p.flags.get('request') as string;
     const ignored = OVERRIDE_FLAGS.filter((f) => p.flags.has(f));
     if (ignored.length) throw new UsageError(`--request fixes the experiment: ${ignored.map((f) => `--${f}`).join(', ')} would have no effect`, 'train');
-    try {
-      const parsed = JSON.parse(await readFile(path, 'utf8')) as ExperimentRequest;
-      const id = typeof parsed === 'object' && parsed !== null && typeof parsed.id === 'string' ? parsed.id : '';
-      request = validateStoredExperiment({ id, request: parsed, status: 'running', updatedAt: new Date(0).toISOString(), snapshot: null, savedWeights: [] }, 'the request').request;
-    } catch (e) {
-      throw new Error(`--request ${path}: ${errorText(e)}`, { cause: e });
-    }
+    request = await readRequest(path, '--request ');
   } else {
     const split = splitCases(loaded.cases, splitSeed);
     const facts = describeDataset(loaded.cases, { numClasses: loaded.mapping.numClasses, origin: 'files', description: loaded.pairing.layout });
@@ -215,8 +222,16 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
   const missing = request.dataset.caseIds.filter((id) => !have.has(id));
   if (missing.length) throw new Error(`the experiment needs ${missing.length} cases this dataset does not have (e.g. ${missing.slice(0, 3).join(', ')})`);
   const full = request;
-  const runs = selectRuns(full, p.flags.get('runs'));
+  // Resuming without --runs continues the runs the state was training.
+  const runs = stored && !p.flags.has('runs') ? stored.request.runs : selectRuns(full, p.flags.get('runs'));
   const trained: ExperimentRequest = { ...full, runs };
+  if (stored) {
+    const before = stored.request.runs.map((r) => r.id);
+    const now = runs.map((r) => r.id);
+    if (before.join('\n') !== now.join('\n')) throw new UsageError(`--resume: ${state} trained the runs ${before.join(', ')}; --runs now names ${now.join(', ')}`, 'train');
+  } else {
+    await writeFileMaking(fullRequestPath, `${JSON.stringify(full)}\n`);
+  }
 
   const backend = await startBackend(backendName);
   err.write(`backend: ${backend.name}${backend.adapter ? ` (${backend.adapter}${backend.software ? ', a software adapter' : ''})` : ''}\n`);
