@@ -7,7 +7,8 @@
  *   step time of the same round, median over the rounds (aim ≤ 1.05: the paper says the unified
  *   loss costs about the same);
  * - per backend (webgpu, webgl, cpu): steps per second and the first step's time (on the GPU
- *   backends, mostly shader compilation);
+ *   backends, mostly shader compilation); cpu-stock is the CPU backend with tfjs's own kernels
+ *   instead of the product's (core/kernels), and cpu ÷ cpu-stock is printed as their ratio;
  * - tf.memory() after step 1 and after step 200 on WebGPU (aim: equal), with the bytes held on
  *   the GPU, and after the last step; on WebGL and the CPU after step 1 and their timed loop.
  * How each number is taken: src/worker/bench.worker.ts. Results are merged into the JSON file
@@ -27,7 +28,7 @@
  *                                   are expected to end within S seconds of the page's start (default 300)
  *   --per-round N  BENCH_PER_ROUND  steps per loss and round (default 2)
  *   --losses all|paper|none  BENCH_LOSSES  which losses are timed (default all)
- *   --backends a,b BENCH_BACKENDS   backends to run (default webgpu,webgl,cpu)
+ *   --backends a,b BENCH_BACKENDS   backends to run (default webgpu,webgl,cpu,cpu-stock)
  *   --timeout S    BENCH_TIMEOUT    longest wait for one backend's page (default 1800)
  * CHROMIUM_PATH overrides the browser (default /usr/bin/chromium).
  */
@@ -43,7 +44,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium';
 import { quantile } from '../../src/core/training/stepBench';
 
 
-const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
+const BACKENDS = ['webgpu', 'webgl', 'cpu', 'cpu-stock'] as const;
 type Backend = (typeof BACKENDS)[number];
 
 function option(flag: string, env: string): string | undefined {
@@ -172,7 +173,8 @@ async function startPreview(port: number): Promise<ChildProcess> {
 
 async function runPage(page: Page, base: string, backend: Backend): Promise<BenchState> {
   const q = new URLSearchParams({
-    backend,
+    backend: backend === 'cpu-stock' ? 'cpu' : backend,
+    ...(backend === 'cpu-stock' ? { kernels: 'stock' } : {}),
     size: String(settings.size),
     depth: String(settings.depth),
     filters: String(settings.filters),
@@ -294,6 +296,12 @@ async function main(): Promise<number> {
     const adapter = `${r.backend.adapter || '—'}${r.backend.software ? ' (software)' : ''}`.replace(/\|/g, '/');
     console.log(`| ${b} | ${adapter} | ${f(r.stepsPerSecond, 2)} | ${f(1000 / r.stepsPerSecond, 0)} | ${f(r.firstStepSeconds, 2)} |`);
   }
+  const fast = results.get('cpu');
+  const stock = results.get('cpu-stock');
+  const cpuKernelSpeedup = fast && stock ? fast.stepsPerSecond / stock.stepsPerSecond : null;
+  if (cpuKernelSpeedup !== null) {
+    console.log(`\nCPU backend, the product's kernels (core/kernels) ÷ tfjs-backend-cpu's own, steps/s in this run: ${f(cpuKernelSpeedup, 2)}×`);
+  }
 
   // Memory after step 1 and step N.
   console.log(`\ntf.memory() after step 1, after step ${settings.steps} on WebGPU (aim: equal) and after the last step\n`);
@@ -365,6 +373,7 @@ async function main(): Promise<number> {
         ...previous,
         lossStepRatio,
         stepsPerSecond,
+        cpuKernelSpeedup,
         firstStepSeconds: gpu?.firstStepSeconds ?? null,
         tensorsAfter1: m1?.numTensors ?? null,
         [`tensorsAfter${N}`]: mN?.numTensors ?? null,

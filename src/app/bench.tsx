@@ -33,7 +33,7 @@ function int(q: URLSearchParams, name: string, fallback: number): number {
 /**
  * ?backend=webgpu|webgl|cpu &size=32 &depth=2 &filters=4 &batch=2 &warmup=2 &timed=20
  * &steps=200 &losses=all|paper|none &rounds=16 &perRound=2
- * &budget=300 (the worker's BenchRequest)
+ * &budget=300 &kernels=stock (CPU: tfjs's own kernels, not core/kernels) (the worker's BenchRequest)
  */
 function requestFromQuery(search: string): BenchRequest {
   const q = new URLSearchParams(search);
@@ -52,6 +52,7 @@ function requestFromQuery(search: string): BenchRequest {
     rounds: int(q, 'rounds', 16),
     perRound: int(q, 'perRound', 2),
     budgetSeconds: int(q, 'budget', 300),
+    ...(q.get('kernels') === 'stock' ? { stockKernels: true } : {}),
   };
 }
 

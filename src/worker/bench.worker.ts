@@ -5,12 +5,15 @@
  * and what each number means, are described there; e2e/bench/node.ts runs the same one in Node).
  */
 import { runStepBench, type LossTiming, type MemorySnapshot, type StepBenchRequest, type StepBenchResult } from '../core/training/stepBench';
+import { restoreStockCpuKernels } from '../core/kernels';
 import { switchBackend, type BackendInfo, type BackendName } from './backend';
 
 export type { LossTiming, MemorySnapshot };
 
 export interface BenchRequest extends StepBenchRequest {
   backend: BackendName;
+  /** CPU only: time tfjs-backend-cpu's own kernels instead of the product's (core/kernels), for their ratio. */
+  stockKernels?: boolean;
 }
 
 export interface BenchResult extends StepBenchResult {
@@ -34,7 +37,8 @@ async function run(req: BenchRequest): Promise<void> {
     post({ type: 'unavailable', backend: req.backend, reason: b.reason });
     return;
   }
-  post({ type: 'progress', message: `${b.info.name} (${b.info.adapter || 'no adapter name'}): U-Net ${req.size}×${req.size}, depth ${req.depth}, ${req.baseFilters} filters, batch ${req.batchSize}` });
+  if (req.stockKernels && req.backend === 'cpu') restoreStockCpuKernels();
+  post({ type: 'progress', message: `${req.stockKernels && req.backend === 'cpu' ? 'stock kernels, ' : ''}${b.info.name} (${b.info.adapter || 'no adapter name'}): U-Net ${req.size}×${req.size}, depth ${req.depth}, ${req.baseFilters} filters, batch ${req.batchSize}` });
   const result = await runStepBench(req, (message) => post({ type: 'progress', message }), t0);
   post({ type: 'result', result: { ...result, request: req, backend: b.info } });
 }
