@@ -9,6 +9,7 @@ import type { Config, Data, Layout, PlotMouseEvent } from 'plotly.js';
 import type { BoxSeries, SweepSeries } from '../../core/results';
 import { savePlotPng } from '../charts/chartPng';
 import { Plot } from '../charts/Plot';
+import type { ReplicateSeries } from './replicateRuns';
 import { plainText } from '../charts/plainText';
 
 /** A plot in a figure with a caption and a "save as PNG" button. */
@@ -185,6 +186,70 @@ export function GammaSweepChart({
       imageTitle={`Test DSC (${classText}) against γ: ${experimentName}`}
       testId="results-gamma-sweep"
       caption="Mean test DSC with ±1 sample standard deviation error bars, at λ = 0.5 and δ = 0.6, as in the paper's Figure 3."
+      fileName={fileName}
+      data={data}
+      layout={layout}
+    />
+  );
+}
+
+/** A dot per replicate (seed, fold) of every loss configuration, with the mean ± std across them. */
+export function ReplicateDotChart({
+  series,
+  classText,
+  experimentName,
+  fileName,
+}: {
+  series: readonly ReplicateSeries[];
+  classText: string;
+  experimentName: string;
+  fileName: string;
+}) {
+  const data = useMemo(
+    () =>
+      series.flatMap((s): Data[] => {
+        const x = plainText(s.label);
+        return [
+          {
+            type: 'scatter',
+            mode: 'markers',
+            name: x,
+            x: s.points.map(() => x),
+            y: s.points.map((p) => p.dsc),
+            text: s.points.map((p) => plainText(p.name)),
+            hovertemplate: `%{text}: DSC %{y:.3f}<extra>${x}</extra>`,
+            marker: { color: s.color, size: 8, opacity: 0.75 },
+          },
+          {
+            type: 'scatter',
+            mode: 'markers',
+            name: `${x}: mean ± std`,
+            x: [x],
+            y: [s.mean],
+            error_y: { type: 'data', array: [Number.isFinite(s.std) ? s.std : 0], visible: true, color: s.color, thickness: 2, width: 12 },
+            hovertemplate: `mean DSC %{y:.3f}${Number.isFinite(s.std) ? ` ± ${s.std.toFixed(3)}` : ''}<extra>${x}</extra>`,
+            marker: { color: s.color, size: 14, symbol: 'line-ew-open', line: { width: 3, color: s.color } },
+          },
+        ];
+      }),
+    [series],
+  );
+  const layout = useMemo<Partial<Layout>>(
+    () => ({
+      height: 320,
+      margin: { l: 52, r: 12, t: 12, b: 40 },
+      showlegend: false,
+      yaxis: { title: { text: `mean test DSC (${plainText(classText)})` }, zeroline: false },
+      xaxis: { type: 'category', automargin: true, tickangle: series.length > 6 ? -30 : 0 },
+    }),
+    [classText, series.length],
+  );
+  return (
+    <ChartFigure
+      title="Mean test DSC of each seed and fold"
+      imageTitle={`Mean test DSC (${classText}) of each seed and fold: ${experimentName}`}
+      testId="results-replicates-chart"
+      caption="One dot per replicate (a training seed and fold): its mean test DSC; the bar is the mean across replicates with ±1 sample standard deviation."
       fileName={fileName}
       data={data}
       layout={layout}

@@ -6,6 +6,8 @@
  *   rank-sum test the paper names);
  * - box plots of the per-case DSC of every run;
  * - its Figure 3 (DSC against γ) when the experiment has γ-sweep runs;
+ * - with seeds or folds, each loss configuration's replicates against the reference configuration
+ *   (the seed-to-seed spread and p-values across replicates and replicates × cases);
  * - the per-case DSC table, whose cells open a case with a run's segmentation in the viewer;
  * - exports: results table and per-case scores as CSV, everything as JSON, each chart as PNG.
  * The numbers come from core/results.
@@ -34,6 +36,8 @@ import {
 import type { ExperimentSnapshot } from '../../core/training/experiment';
 import { download } from '../../state/download';
 import { PerCaseDscTable } from './PerCaseDscTable';
+import { hasReplicates } from './replicateRuns';
+import { ReplicatesPanel } from './ReplicatesPanel';
 import { DscBoxPlot, GammaSweepChart } from './ResultsCharts';
 import './results.css';
 
@@ -86,6 +90,7 @@ export function ResultsView({ snapshot, experimentName, classNames, onOpenCase }
   const perCase = useMemo(() => perCaseTable(snapshot, classIndex), [snapshot, classIndex]);
   const perCaseColumns = useMemo(() => perCase.runs.filter((r) => shownIds.includes(r.runId)), [perCase, shownIds]);
 
+  const replicated = useMemo(() => hasReplicates(snapshot), [snapshot]);
   const base = slug(experimentName);
   const classSuffix = classIndex === 'mean' ? 'mean' : `class${classIndex + 1}`;
   const referenceLabel = snapshot.runs.find((r) => r.id === reference)?.label ?? reference ?? '';
@@ -169,6 +174,17 @@ export function ResultsView({ snapshot, experimentName, classNames, onOpenCase }
         <p className="panel">No run has test results yet: runs are tested with their best weights when they finish.</p>
       ) : (
         table && <SummaryTable table={table} classText={classText} referenceLabel={referenceLabel} />
+      )}
+
+      {replicated && (
+        <ReplicatesPanel
+          snapshot={snapshot}
+          classIndex={classIndex}
+          classText={classText}
+          referenceRunId={reference}
+          experimentName={experimentName}
+          fileName={`${base}-seeds-folds-${classSuffix}.png`}
+        />
       )}
 
       {testedRuns.length > 0 && (
