@@ -7,14 +7,17 @@ import { explorer, resetStudio, useStudio } from './store';
 import { trainingActions } from './trainingActions';
 import { DEFAULT_SETTINGS } from './trainingSlice';
 
+/** A link as the page writes it: the settings' keys, then the dataset's split seed. */
+const withSplit = (query: string, seed: number) => query.replace(/(&folds=\d+)/, `$1&split=${seed}`);
+
 describe('the configuration link in the page', () => {
   beforeEach(() => resetStudio());
 
   it('the store as it opens gives the default link, which decodes back to it', () => {
     const cfg = currentConfig(useStudio.getState());
-    expect(encodeConfigLink(cfg)).toBe(DEFAULT_QUERY);
+    expect(encodeConfigLink(cfg)).toBe(withSplit(DEFAULT_QUERY, 1));
     const s = useStudio.getState();
-    const { config, errors } = decodeConfigLink(DEFAULT_QUERY, { settings: s.training.settings, params: s.explorer.params, explorer: { selected: s.explorer.selected, focused: s.explorer.focused } });
+    const { config, errors } = decodeConfigLink(withSplit(DEFAULT_QUERY, 1), { settings: s.training.settings, params: s.explorer.params, explorer: { selected: s.explorer.selected, focused: s.explorer.focused } });
     expect(errors).toEqual([]);
     expect(config).toEqual(cfg);
     expect(config.settings).toEqual(DEFAULT_SETTINGS);
@@ -22,8 +25,8 @@ describe('the configuration link in the page', () => {
 
   it('builds the link to the Train view', () => {
     const url = shareUrl(currentConfig(useStudio.getState()), { origin: 'https://example.org', pathname: '/studio/' });
-    expect(url).toBe(`https://example.org/studio/#/train?${DEFAULT_QUERY}`);
-    expect(parseHashQuery(new URL(url).hash)).toBe(DEFAULT_QUERY);
+    expect(url).toBe(`https://example.org/studio/#/train?${withSplit(DEFAULT_QUERY, 1)}`);
+    expect(parseHashQuery(new URL(url).hash)).toBe(withSplit(DEFAULT_QUERY, 1));
   });
 
   it('applies a link to the store and returns its errors', () => {
@@ -48,9 +51,14 @@ describe('the configuration link in the page', () => {
   });
 
   it('applying a link the store wrote gives the same link back', () => {
-    const query = MODIFIED_QUERY.replace('alpha:none', 'alpha:0.1');
+    const query = withSplit(MODIFIED_QUERY.replace('alpha:none', 'alpha:0.1'), 5);
+    expect(query).toContain('&folds=2&split=5&show=');
     applySharedConfig(query);
+    expect(useStudio.getState().dataset.splitSeed).toBe(5);
     expect(encodeConfigLink(currentConfig(useStudio.getState()))).toBe(query);
+    // A link without the key leaves the split seed as it is.
+    applySharedConfig('epochs=3');
+    expect(useStudio.getState().dataset.splitSeed).toBe(5);
   });
 
   it('a focused loss left out of the shown ones stays unshown', () => {

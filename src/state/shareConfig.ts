@@ -9,6 +9,7 @@ import { decodeConfigLink, encodeConfigLink, lossesInPlay, parseHashQuery, tooLo
 import type { StudioConfiguration } from '../core/engine/configuration';
 import { LOSS_IDS, type LossId, type ResolvedParams } from '../core/losses/registry';
 import { explorer as explorerActions, useStudio, type StudioState } from './store';
+import { datasetActions } from './datasetActions';
 import { trainingActions } from './trainingActions';
 import type { TrainingSettings } from './trainingSlice';
 
@@ -20,18 +21,19 @@ export function shareUrl(cfg: StudioConfiguration, location: { origin: string; p
   return `${location.origin}${location.pathname}#/train?${encodeConfigLink(cfg)}`;
 }
 
-/** The shareable configuration of a store state. */
-export function currentConfig(state: { training: { settings: TrainingSettings }; explorer: StudioState['explorer'] }): StudioConfiguration {
+/** The shareable configuration of a store state (with the dataset's split seed when given). */
+export function currentConfig(state: { training: { settings: TrainingSettings }; explorer: StudioState['explorer']; dataset?: { splitSeed: number } }): StudioConfiguration {
   const settings = state.training.settings;
   const explorer = { selected: [...state.explorer.selected], focused: state.explorer.focused };
   const params: Partial<Record<LossId, ResolvedParams>> = {};
   for (const id of lossesInPlay(settings, explorer)) params[id] = { ...state.explorer.params[id] };
-  return { settings: { ...settings, losses: [...settings.losses] }, params, explorer };
+  return { settings: { ...settings, losses: [...settings.losses] }, params, ...(state.dataset ? { splitSeed: state.dataset.splitSeed } : {}), explorer };
 }
 
 /**
  * Decodes a query against the current store and applies what is valid: the training settings,
- * the parameters of the losses in play, and the explorer's selection and focus. Returns the
+ * the dataset's split seed, the parameters of the losses in play, and the explorer's selection
+ * and focus. Returns the
  * errors (empty when the whole link applied).
  */
 export function applySharedConfig(query: string): string[] {
@@ -44,6 +46,7 @@ export function applySharedConfig(query: string): string[] {
     explorer: { selected: state.explorer.selected, focused: state.explorer.focused },
   });
   trainingActions.setSettings(config.settings);
+  if (config.splitSeed !== undefined) datasetActions.setSplitSeed(config.splitSeed);
   for (const id of LOSS_IDS) {
     const p = config.params[id];
     if (!p) continue;

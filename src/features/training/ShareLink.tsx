@@ -1,6 +1,6 @@
 /**
- * "Copy a link to this configuration": the training settings, the parameters of the losses in
- * play and the explorer's selection as a URL (state/shareConfig). Copied with the clipboard API
+ * "Copy a link to this configuration": the training settings, the dataset's split seed, the
+ * parameters of the losses in play and the explorer's selection as a URL (state/shareConfig). Copied with the clipboard API
  * where the browser allows it; otherwise the link is shown selected, ready to copy by hand.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -12,9 +12,10 @@ type CopyState = { url: string; outcome: 'copied' | 'failed' };
 export function ShareLink() {
   const settings = useStudio((s) => s.training.settings);
   const explorer = useStudio((s) => s.explorer);
+  const splitSeed = useStudio((s) => s.dataset.splitSeed);
   const url = useMemo(
-    () => shareUrl(currentConfig({ training: { settings }, explorer }), { origin: window.location.origin, pathname: window.location.pathname }),
-    [settings, explorer],
+    () => shareUrl(currentConfig({ training: { settings }, explorer, dataset: { splitSeed } }), { origin: window.location.origin, pathname: window.location.pathname }),
+    [settings, explorer, splitSeed],
   );
   const [shown, setShown] = useState(false);
   const [copy, setCopy] = useState<CopyState | null>(null);
