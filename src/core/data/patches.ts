@@ -112,28 +112,44 @@ export function extractPatch(sample: Sample2D, x: number, y: number, width: numb
  */
 export function samplePatch(sample: Sample2D, size: number | PatchSize, rng: Rng, opts: PatchOptions = {}): Patch {
   const { width: pw, height: ph } = toSize(size);
+  const { origin, centred } = drawPatchOrigin([sample.width, sample.height], [pw, ph], sample.labels, rng, opts);
+  const [x, y] = origin as [number, number];
+  return { sample: extractPatch(sample, x, y, pw, ph), x, y, centredOnForeground: centred };
+}
+
+/**
+ * The origin of a random patch in an image of any dimension (the rule of the file header).
+ * `shape` and `patch` list the axes fastest first (x, y[, z]) and `labels` is laid out the same
+ * way (index = x + shape[0]·(y + shape[1]·z)). Draws from `rng` in a fixed order: one
+ * Bernoulli(p); if it is taken and foreground exists, the class then the voxel; otherwise one
+ * uniform integer per axis, fastest first. Per axis the origin lies in
+ * [min(0, n − s), max(0, n − s)], so where the image is smaller than the patch the patch
+ * reaches past both borders.
+ */
+export function drawPatchOrigin(
+  shape: readonly number[],
+  patch: readonly number[],
+  labels: Uint8Array,
+  rng: Rng,
+  opts: PatchOptions = {},
+): { origin: number[]; centred: boolean } {
   const p = opts.foregroundProbability ?? DEFAULT_FOREGROUND_PROBABILITY;
   if (!(p >= 0 && p <= 1)) throw new RangeError(`foregroundProbability must be in [0, 1], got ${p}`);
-  const xr = originRange(sample.width, pw);
-  const yr = originRange(sample.height, ph);
+  const ranges = shape.map((n, a) => originRange(n, patch[a]!));
   const wantForeground = rng.bernoulli(p);
-  let x: number;
-  let y: number;
-  let centred = false;
-  const fg = wantForeground ? (opts.foreground ?? foregroundIndex(sample.labels)) : undefined;
+  const fg = wantForeground ? (opts.foreground ?? foregroundIndex(labels)) : undefined;
   if (fg && fg.classes.length > 0) {
     const pixels = fg.pixels[rng.int(fg.classes.length)]!;
-    const i = pixels[rng.int(pixels.length)]!;
-    const fx = i % sample.width;
-    const fy = (i - fx) / sample.width;
-    x = clamp(fx - Math.floor(pw / 2), xr[0], xr[1]);
-    y = clamp(fy - Math.floor(ph / 2), yr[0], yr[1]);
-    centred = true;
-  } else {
-    x = xr[0] + rng.int(xr[1] - xr[0] + 1);
-    y = yr[0] + rng.int(yr[1] - yr[0] + 1);
+    let i = pixels[rng.int(pixels.length)]!;
+    const origin = shape.map((n, a) => {
+      const coord = i % n;
+      i = (i - coord) / n;
+      const [lo, hi] = ranges[a]!;
+      return clamp(coord - Math.floor(patch[a]! / 2), lo, hi);
+    });
+    return { origin, centred: true };
   }
-  return { sample: extractPatch(sample, x, y, pw, ph), x, y, centredOnForeground: centred };
+  return { origin: ranges.map(([lo, hi]) => lo + rng.int(hi - lo + 1)), centred: false };
 }
 
 /** A window of the inference tiling. */
@@ -152,12 +168,12 @@ export interface Window {
  */
 export function slidingWindows(width: number, height: number, size: number | PatchSize, overlap = DEFAULT_WINDOW_OVERLAP): Window[] {
   const s = toSize(size);
-  if (!(overlap >= 0 && overlap < 1)) throw new RangeError(`overlap must be in [0, 1), got ${overlap}`);
+  checkOverlap(overlap);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`image size must be positive integers, got ${width}×${height}`);
   }
-  const xs = axisSteps(width, s.width, overlap);
-  const ys = axisSteps(height, s.height, overlap);
+  const xs = windowSteps(width, s.width, overlap);
+  const ys = windowSteps(height, s.height, overlap);
   const out: Window[] = [];
   for (const y of ys) for (const x of xs) out.push({ x, y, width: s.width, height: s.height });
   return out;
@@ -169,8 +185,8 @@ export function slidingWindows(width: number, height: number, size: number | Pat
  * by the smallest positive value. Row-major width × height.
  */
 export function gaussianImportance(width: number, height: number, sigmaScale = 1 / 8): Float32Array {
-  const gx = gaussian1d(width, sigmaScale * width);
-  const gy = gaussian1d(height, sigmaScale * height);
+  const gx = gaussianProfile(width, sigmaScale * width);
+  const gy = gaussianProfile(height, sigmaScale * height);
   const out = new Float32Array(width * height);
   let min = Infinity;
   for (let y = 0; y < height; y++) {
@@ -184,7 +200,16 @@ export function gaussianImportance(width: number, height: number, sigmaScale = 1
   return out;
 }
 
-function gaussian1d(n: number, sigma: number): Float64Array {
+/** Throws unless 0 ≤ overlap < 1 (the fraction of a window shared with its neighbour). */
+export function checkOverlap(overlap: number): void {
+  if (!(overlap >= 0 && overlap < 1)) throw new RangeError(`overlap must be in [0, 1), got ${overlap}`);
+}
+
+/**
+ * One axis of a Gaussian importance map: exp(−(i − c)²/(2σ²)) with c = (n − 1)/2 over
+ * i = 0 … n − 1, scaled to maximum 1 (all ones when σ ≤ 0).
+ */
+export function gaussianProfile(n: number, sigma: number): Float64Array {
   const g = new Float64Array(n);
   const c = (n - 1) / 2;
   for (let i = 0; i < n; i++) g[i] = sigma > 0 ? Math.exp(-((i - c) ** 2) / (2 * sigma * sigma)) : 1;
@@ -193,7 +218,12 @@ function gaussian1d(n: number, sigma: number): Float64Array {
   return g;
 }
 
-function axisSteps(length: number, size: number, overlap: number): number[] {
+/**
+ * Window origins along one axis of length `length` for windows of `size` (nnU-Net's
+ * compute_steps_for_sliding_window, see the file header): [0] when the axis is no longer than
+ * the window.
+ */
+export function windowSteps(length: number, size: number, overlap: number): number[] {
   if (length <= size) return [0];
   const target = Math.max(1, size * (1 - overlap));
   const n = Math.ceil((length - size) / target) + 1;
