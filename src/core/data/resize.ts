@@ -212,7 +212,11 @@ export function resampleNearest(data: Uint8Array, srcW: number, srcH: number, ds
   return out;
 }
 
-function axisTaps(src: number, dst: number): { i0: Int32Array; i1: Int32Array; f: Float64Array } {
+/**
+ * Linear interpolation taps of one axis resampled from `src` to `dst` samples with voxel centres
+ * aligned: destination x reads source s = (x + ½)·src/dst − ½ (clamped), between i0 and i1 with weight f on i1.
+ */
+export function axisTaps(src: number, dst: number): { i0: Int32Array; i1: Int32Array; f: Float64Array } {
   const i0 = new Int32Array(dst);
   const i1 = new Int32Array(dst);
   const f = new Float64Array(dst);
@@ -227,7 +231,8 @@ function axisTaps(src: number, dst: number): { i0: Int32Array; i1: Int32Array; f
   return { i0, i1, f };
 }
 
-function nearestTaps(src: number, dst: number): Int32Array {
+/** Nearest source sample ⌊(2x + 1)·src / (2·dst)⌋ of each destination sample, clamped to src − 1. */
+export function nearestTaps(src: number, dst: number): Int32Array {
   const taps = new Int32Array(dst);
   for (let x = 0; x < dst; x++) taps[x] = Math.min(src - 1, Math.floor(((2 * x + 1) * src) / (2 * dst)));
   return taps;

@@ -39,7 +39,7 @@ import {
   type ForegroundIndex,
   type PatchOptions,
 } from './patches';
-import { DEFAULT_PAD_MODE, type PadMode } from './resize';
+import { axisTaps, DEFAULT_PAD_MODE, nearestTaps, type PadMode } from './resize';
 import type { Rng } from './rng';
 import type { Case } from './types';
 
@@ -263,9 +263,9 @@ export function resampleProbabilitiesToLabels(probabilities: Float32Array, class
 
 /** Calls visit(outputVoxel, 8 source voxel indices, 8 weights) for every voxel of grid `b`. */
 function forEachTrilinear(a: Size3D, b: Size3D, visit: (o: number, index: Int32Array, weight: Float64Array) => void): void {
-  const xs = linearTaps(a.width, b.width);
-  const ys = linearTaps(a.height, b.height);
-  const zs = linearTaps(a.depth, b.depth);
+  const xs = axisTaps(a.width, b.width);
+  const ys = axisTaps(a.height, b.height);
+  const zs = axisTaps(a.depth, b.depth);
   const index = new Int32Array(8);
   const weight = new Float64Array(8);
   const plane = a.width * a.height;
@@ -311,28 +311,6 @@ function forEachTrilinear(a: Size3D, b: Size3D, visit: (o: number, index: Int32A
       }
     }
   }
-}
-
-/** Per output coordinate: the two source neighbours and the weight of the second (voxel-centre aligned, clamped). */
-function linearTaps(src: number, dst: number): { i0: Int32Array; i1: Int32Array; f: Float64Array } {
-  const i0 = new Int32Array(dst);
-  const i1 = new Int32Array(dst);
-  const f = new Float64Array(dst);
-  for (let x = 0; x < dst; x++) {
-    const s = src === dst ? x : Math.min(src - 1, Math.max(0, ((x + 0.5) * src) / dst - 0.5));
-    const lo = Math.floor(s);
-    i0[x] = lo;
-    i1[x] = Math.min(lo + 1, src - 1);
-    f[x] = s - lo;
-  }
-  return { i0, i1, f };
-}
-
-/** Nearest source coordinate ⌊(2x + 1)·n / (2n')⌋ in integers, clamped to n − 1. */
-function nearestTaps(src: number, dst: number): Int32Array {
-  const taps = new Int32Array(dst);
-  for (let x = 0; x < dst; x++) taps[x] = Math.min(src - 1, Math.floor(((2 * x + 1) * src) / (2 * dst)));
-  return taps;
 }
 
 // ---------------------------------------------------------------- padding and cropping
