@@ -20,7 +20,7 @@ import type { Output } from './progress';
 import { sbatchScript, submit } from './sbatch';
 import { configText, configurationFrom, splitSeedOf, TRAIN, withRunIds } from './train';
 
-const OVERRIDES = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds'] as const;
+const OVERRIDES = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds', 'resolution'] as const;
 
 export const SWEEP: CommandSpec = {
   summary: 'Submits one Slurm array task per run of the experiment; segstudio collect merges their files.',

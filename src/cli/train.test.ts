@@ -58,7 +58,8 @@ describe('segstudio train', () => {
     expect(mask.dims).toEqual(image.dims);
     expect(new Set(mask.data).size).toBeLessThanOrEqual(2);
     expect([...new Set(mask.data)].every((v) => v === 0 || v === 255)).toBe(true);
-    expect(io.err()).toMatch(/4 cases \(CVC-ClinicDB\), 2 classes\nbackend: cpu\n/);
+    expect(io.err()).toMatch(/4 cases \(CVC-ClinicDB\), 2 classes\nEvery image fits the 32×32 input \(padded where smaller\): nothing is resized\.\nbackend: cpu\n/);
+    expect(f.record.request).toMatchObject({ dims: 2, resolution: 'native' });
     expect(existsSync(`${out}.state`)).toBe(false);
   }, 120_000);
   it('--runs trains a subset of the same experiment; flags override the link; the file still names every run', async () => {
@@ -74,6 +75,12 @@ describe('segstudio train', () => {
     const o = join(base, 'c.experiment.json');
     expect(await main(['train', '--data', data, '--config', CONFIG, '--out', o, '--losses', 'focal', '--max-epochs', '1'])).toBe(0);
     expect(read(o).record.snapshot?.runs.map((r) => [r.id, r.epochs.length])).toEqual([['focal', 1]]);
+    const q = join(base, 'quick.experiment.json');
+    expect(await main(['train', '--data', data, '--config', CONFIG, '--out', q, '--losses', 'dice', '--max-epochs', '1', '--resolution', 'fit'])).toBe(0);
+    expect(read(q).record.request.resolution).toBe('fit');
+    const io = quiet();
+    expect(await main(['train', '--data', data, '--config', CONFIG, '--out', join(base, 'never.json'), '--resolution', 'full'])).toBe(2);
+    expect(io.err()).toContain('--resolution: must be native or fit, got "full"');
   }, 120_000);
   it('--seeds and --folds repeat each loss; the replicates trained by separate tasks collect into the file one process writes', async () => {
     const io = quiet();

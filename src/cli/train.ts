@@ -24,7 +24,9 @@ import { experimentFromJson, experimentToJson } from '../core/io/modelFiles';
 import { joinSlices, predictionFile } from '../core/io/predictionFiles';
 import { isLossId, type LossId } from '../core/losses/registry';
 import { resolveRunSpecs } from '../core/training/experiment';
-import { validateExperimentFile, validateStoredExperiment, type ExperimentFile, type ExperimentRequest } from '../core/training/experimentFile';
+import { resolutionOf, validateExperimentFile, validateStoredExperiment, type ExperimentFile, type ExperimentRequest } from '../core/training/experimentFile';
+import { RESOLUTIONS } from '../core/training/config';
+import { imageSizes, resolutionReport } from '../core/engine/resolution';
 import { intFlag, UsageError, type CommandSpec, type Parsed } from './args';
 import { startBackend, type NodeBackend } from './backend';
 import { FileStore } from './fileStore';
@@ -47,6 +49,7 @@ export const TRAIN: CommandSpec = {
     seed: { value: 'N', help: 'override the training seed (initial weights, sample order, augmentation)' },
     seeds: { value: 'N', help: 'repeat every loss over N training seeds (seed, seed+1, …; 1…10)' },
     folds: { value: 'K', help: 'repeat every loss over K folds of the development set (1…10; test cases stay)' },
+    resolution: { value: 'native|fit', help: 'override the resolution: native (patches of the input size, sliding windows; nothing resized) or fit (images resized to the input, the quick look)' },
     'split-seed': { value: 'N', help: 'override the seed of the train/validation/test split (default: the link’s split key, else 1 as the studio)' },
     request: { value: 'FILE', help: 'train this experiment request (written by segstudio sweep) instead of building one' },
     resume: { help: 'continue from OUT.state/ if an earlier run was interrupted; a finished OUT is kept' },
@@ -64,7 +67,7 @@ export async function configText(value: string): Promise<string> {
 }
 
 /** Flags that change the link's configuration (none may go with --request, which fixes the experiment). */
-const OVERRIDE_FLAGS = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds', 'split-seed'] as const;
+const OVERRIDE_FLAGS = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds', 'resolution', 'split-seed'] as const;
 
 /** The link's configuration with the flags' overrides applied and checked. */
 export function configurationFrom(p: Parsed, text: string): StudioConfiguration {
@@ -89,6 +92,12 @@ export function configurationFrom(p: Parsed, text: string): StudioConfiguration 
   if (p.flags.has('seed')) s.seed = intFlag(p, 'seed', s.seed, 0, 2 ** 31 - 1);
   if (p.flags.has('seeds')) s.seeds = intFlag(p, 'seeds', s.seeds, 1, 10);
   if (p.flags.has('folds')) s.folds = intFlag(p, 'folds', s.folds, 1, 10);
+  const resolution = p.flags.get('resolution');
+  if (resolution !== undefined) {
+    const r = RESOLUTIONS.find((x) => x === resolution);
+    if (!r) throw new UsageError(`--resolution: must be ${RESOLUTIONS.join(' or ')}, got "${resolution.slice(0, 40)}"`, 'train');
+    s.resolution = r;
+  }
   const problems = settingsProblems(s);
   if (problems.length) throw new UsageError(`the configuration: ${problems.join('; ')}`, 'train');
   return configuration;
@@ -232,6 +241,16 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
   } else {
     await writeFileMaking(fullRequestPath, `${JSON.stringify(full)}\n`);
   }
+
+  // What the experiment does to the images' size, said before anything trains.
+  const byId = new Map(loaded.cases.map((c) => [c.id, c]));
+  const report = resolutionReport(
+    imageSizes(full.dataset.caseIds.flatMap((id) => byId.get(id) ?? [])),
+    { width: full.model.inputWidth, height: full.model.inputHeight },
+    resolutionOf(full),
+  );
+  err.write(`${report.summary}\n`);
+  if (report.shrinks) for (const n of report.sizes.filter((x) => x.kind === 'resized')) err.write(`  ${n.text}\n`);
 
   const backend = await startBackend(backendName);
   err.write(`backend: ${backend.name}${backend.adapter ? ` (${backend.adapter}${backend.software ? ', a software adapter' : ''})` : ''}\n`);

@@ -15,6 +15,7 @@ import { datasetRegistry } from './datasetRegistry';
 import { download } from './download';
 import { useStudio } from './store';
 import type { TrainingSettings, TrainingState } from './trainingSlice';
+import { imageSizes, type ImageSize } from '../core/engine/resolution';
 
 const client = new TrainingClient();
 
@@ -141,6 +142,11 @@ export function developmentCaseCount(splitSeed = useStudio.getState().dataset.sp
   if (!cases.length) return null;
   const split = splitCases(cases, splitSeed);
   return split.train.length + split.validation.length;
+}
+
+/** The distinct image (or axial slice) sizes of the loaded dataset, most frequent first; empty without a dataset. */
+export function datasetImageSizes(): ImageSize[] {
+  return imageSizes(datasetRegistry.cases());
 }
 
 export const trainingActions = {

@@ -50,7 +50,7 @@ describe('the configuration link', () => {
     const onlyTicked: SharedConfig = { settings, params };
     expect(encodeConfig(onlyTicked)).toBe(
       'losses=asymmetricUnifiedFocal,focal&epochs=12&size=128&depth=4&filters=16&batch=4&lr=0.001&opt=adam' +
-        '&order=sequential&seed=42&steps=50&sweep=1&budget=5000&slices=foreground&aug=0&best=dsc&seeds=3&folds=2&p.focal=alpha:0.2/0.3/0.5,gamma:1.5&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2',
+        '&order=sequential&seed=42&steps=50&sweep=1&budget=5000&slices=foreground&aug=0&best=dsc&seeds=3&folds=2&res=fit&p.focal=alpha:0.2/0.3/0.5,gamma:1.5&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2',
     );
   });
 
@@ -71,7 +71,7 @@ describe('the configuration link', () => {
   it('carries the split seed when the configuration states it, and refuses a bad one', () => {
     const cfg = { ...defaultConfig(), splitSeed: 17 };
     const query = encodeConfig(cfg);
-    expect(query).toContain('&folds=1&split=17&show=');
+    expect(query).toContain('&folds=1&res=native&split=17&show=');
     expect(encodeConfig(defaultConfig())).not.toContain('split=');
     const { config, errors } = decodeConfig(query, base());
     expect(errors).toEqual([]);
@@ -83,7 +83,7 @@ describe('the configuration link', () => {
   it('round-trips a null focal α', () => {
     const cfg: SharedConfig = { settings: { ...DEFAULT_SETTINGS, losses: ['focal'] }, params: { focal: rp({ alpha: null, gamma: 2 }) } };
     const query = encodeConfig(cfg);
-    expect(query).toBe('losses=focal&epochs=30&size=64&depth=3&filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0&budget=0&slices=all&aug=1&best=loss&seeds=1&folds=1&p.focal=alpha:none');
+    expect(query).toBe('losses=focal&epochs=30&size=64&depth=3&filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0&budget=0&slices=all&aug=1&best=loss&seeds=1&folds=1&res=native&p.focal=alpha:none');
     expect(decodeConfig(query, base())).toEqual({ config: cfg, errors: [] });
   });
 
@@ -102,7 +102,7 @@ describe('the configuration link', () => {
         seed: s.seed, scheduling: s.scheduling, optimizer: s.optimizer, learningRate: s.learningRate, batchSize: s.batchSize,
         stepsPerEpoch: s.stepsPerEpoch, maxEpochs: s.maxEpochs, baseFilters: s.baseFilters, depth: s.depth, inputHeight: s.inputHeight,
         inputWidth: s.inputWidth, checkpointMetric: s.checkpointMetric, augment: s.augment, slices: s.slices, maxSteps: s.maxSteps,
-        gammaSweep: s.gammaSweep, losses: [...s.losses], seeds: s.seeds, folds: s.folds,
+        gammaSweep: s.gammaSweep, losses: [...s.losses], seeds: s.seeds, folds: s.folds, resolution: s.resolution,
       },
     };
     expect(encodeConfig(a)).toBe(encodeConfig(b));
@@ -119,6 +119,7 @@ describe('the configuration link', () => {
 
   it.each([
     ['depth=9', 'depth=9: must be an integer 2…5'],
+    ['res=full', 'res=full: must be native or fit'],
     ['depth=2.5', 'depth=2.5: must be an integer 2…5'],
     ['filters=3', 'filters=3: must be an integer 4…64'],
     ['epochs=0', 'epochs=0: must be an integer 1…1000'],
@@ -188,7 +189,7 @@ describe('the configuration link', () => {
       `losses: unknown loss "hinge" (known losses: ${known})`,
       `p.hinge: unknown loss "hinge" (known losses: ${known})`,
       `focus: unknown loss "hinge" (known losses: ${known})`,
-      'colour: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, split, show, focus, p.<lossId>)',
+      'colour: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, split, show, focus, p.<lossId>)',
     ]);
     expect(config.settings.losses).toEqual(['crossEntropy', 'dice']);
     expect(Object.keys(config.params).sort()).toEqual(['crossEntropy', 'dice']);
@@ -257,7 +258,7 @@ describe('the configuration link', () => {
     expect(config.params.combo).toEqual({ alpha: 0.1, beta: 0.9 });
     expect(() => readConfigLink('epochs=5&learningrate=0.1&depth=9')).toThrow(ConfigLinkError);
     expect(() => readConfigLink('epochs=5&learningrate=0.1&depth=9')).toThrow(
-      'the configuration link has 2 problems: learningrate: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, split, show, focus, p.<lossId>); depth=9: must be an integer 2…5',
+      'the configuration link has 2 problems: learningrate: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, split, show, focus, p.<lossId>); depth=9: must be an integer 2…5',
     );
     expect(readConfigLink('').settings).toEqual(DEFAULT_SETTINGS);
   });
@@ -333,9 +334,9 @@ describe('the configuration link', () => {
         `focus: unknown loss "${cut}" (known losses: ${known})`,
         `${`p.${long}`.slice(0, 59)}…: unknown loss "${cut}" (known losses: ${known})`,
         'p.dice: given more than once; the last valid value applies',
-        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, split, show, focus, p.<lossId>)`,
+        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, split, show, focus, p.<lossId>)`,
         `${cut}: given more than once; the last valid value applies`,
-        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, split, show, focus, p.<lossId>)`,
+        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, split, show, focus, p.<lossId>)`,
         `p.dice=${cut}: each entry must be name:value`,
         `p.dice=${`${long}:1`.slice(0, 59)}…: Dice has no parameter "${cut}" (parameters: delta)`,
         `p.combo=${`alpha:${long}`.slice(0, 59)}…: α (alpha) must be a number, in 0…1`,

@@ -5,7 +5,7 @@
  *
  *   https://host/studio/#/train?losses=crossEntropy,asymmetricUnifiedFocal&epochs=30&size=64&depth=3
  *     &filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0&budget=0
- *     &slices=all&aug=1&best=loss&seeds=1&folds=1&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2
+ *     &slices=all&aug=1&best=loss&seeds=1&folds=1&res=native&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2
  *
  * Keys (stable: links already shared depend on them):
  *
@@ -33,6 +33,8 @@
  *                |                               | the checkpoint tested: valLoss or valDsc)
  *   seeds        | settings.seeds                | integer 1…10 (training seeds per loss)
  *   folds        | settings.folds                | integer 1…10 (folds of the development set)
+ *   res          | settings.resolution           | native (patches of the input size, sliding
+ *                |                               | windows) or fit (images resized to the input)
  *   split        | splitSeed                     | integer 0…2147483647: the seed of the dataset's
  *                |                               | train/validation/test split (core/data/split.ts)
  *   show         | explorer.selected             | loss ids drawn in the explorer, comma-separated
@@ -70,7 +72,7 @@ import {
   type ResolvedParams,
 } from '../losses/registry';
 import { echo } from '../io/echo';
-import { didYouMean } from '../training/config';
+import { didYouMean, RESOLUTIONS } from '../training/config';
 import type { UNET_LIMITS } from '../model/unet';
 import {
   defaultSettings,
@@ -105,7 +107,7 @@ export function defaultConfigBase(): ConfigBase {
 }
 
 /** Setting keys in the order they are written. */
-const SETTING_KEYS = ['losses', 'epochs', 'size', 'width', 'height', 'depth', 'filters', 'batch', 'lr', 'opt', 'order', 'seed', 'steps', 'sweep', 'budget', 'slices', 'aug', 'best', 'seeds', 'folds'] as const;
+const SETTING_KEYS = ['losses', 'epochs', 'size', 'width', 'height', 'depth', 'filters', 'batch', 'lr', 'opt', 'order', 'seed', 'steps', 'sweep', 'budget', 'slices', 'aug', 'best', 'seeds', 'folds', 'res'] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
 const NUMERIC_KEYS: Partial<Record<SettingKey, NumericSetting>> = {
@@ -210,6 +212,7 @@ export function encodeConfigLink(cfg: StudioConfiguration): string {
     ['best', s.checkpointMetric === 'valDsc' ? 'dsc' : 'loss'],
     ['seeds', numberText(s.seeds)],
     ['folds', numberText(s.folds)],
+    ['res', s.resolution],
   ];
   if (cfg.splitSeed !== undefined) pairs.push(['split', numberText(cfg.splitSeed)]);
   if (cfg.explorer) {
@@ -361,6 +364,12 @@ function parseSetting(key: SettingKey, text: string, settings: TrainingSettings,
     case 'best': {
       if (text === 'loss' || text === 'dsc') settings.checkpointMetric = BEST_WORDS[text];
       else bad('loss or dsc');
+      return;
+    }
+    case 'res': {
+      const res = RESOLUTIONS.find((o) => o === text);
+      if (!res) bad(RESOLUTIONS.join(' or '));
+      else settings.resolution = res;
       return;
     }
     case 'aug':

@@ -5,13 +5,16 @@
  * link run in the studio and on a command line trains the same experiment. tfjs-free.
  */
 import { PAPER_COMPARISON, type LossId, type ResolvedParams } from '../losses/registry';
-import type { CheckpointMetric, SliceSelection } from '../training/config';
+import { RESOLUTIONS, type CheckpointMetric, type Resolution, type SliceSelection } from '../training/config';
 
 export interface TrainingSettings {
   losses: LossId[];
   /** The paper's Figure 3: each ticked unified loss at γ = 0.1 … 0.9 instead of one run per loss. */
   gammaSweep: boolean;
-  /** The model's input width and height (multiples of 32; images are fitted to it). */
+  /**
+   * The model's input width and height (multiples of 32): the patch size at native resolution,
+   * the size images are fitted into otherwise.
+   */
   inputWidth: number;
   inputHeight: number;
   depth: number;
@@ -43,6 +46,8 @@ export interface TrainingSettings {
    * set. 1: the split as it is.
    */
   folds: number;
+  /** Native resolution (patches, sliding windows) or resize-to-fit, the quick look (training/config.ts Resolution). */
+  resolution: Resolution;
 }
 
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
@@ -65,6 +70,7 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   checkpointMetric: 'valLoss',
   seeds: 1,
   folds: 1,
+  resolution: 'native',
 });
 
 /** A fresh copy of the defaults. */
@@ -140,6 +146,7 @@ export function settingsProblems(s: TrainingSettings): string[] {
   if (!(OPTIMIZERS as readonly string[]).includes(s.optimizer)) p.push(`optimizer must be ${OPTIMIZERS.join(' or ')}, got ${String(s.optimizer)}`);
   if (!(SCHEDULINGS as readonly string[]).includes(s.scheduling)) p.push(`scheduling must be ${SCHEDULINGS.join(' or ')}, got ${String(s.scheduling)}`);
   if (!(SLICE_SELECTIONS as readonly string[]).includes(s.slices)) p.push(`slices must be ${SLICE_SELECTIONS.join(' or ')}, got ${String(s.slices)}`);
+  if (!(RESOLUTIONS as readonly string[]).includes(s.resolution)) p.push(`resolution must be ${RESOLUTIONS.join(' or ')}, got ${String(s.resolution)}`);
   if (!(CHECKPOINT_METRICS as readonly string[]).includes(s.checkpointMetric)) p.push(`checkpointMetric must be ${CHECKPOINT_METRICS.join(' or ')}, got ${String(s.checkpointMetric)}`);
   for (const k of ['gammaSweep', 'augment'] as const) if (typeof s[k] !== 'boolean') p.push(`${k} must be true or false, got ${String(s[k])}`);
   return p;

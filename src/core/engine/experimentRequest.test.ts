@@ -36,6 +36,8 @@ describe('buildExperimentRequest', () => {
         checkpointMetric: 'valLoss',
       },
       model: { inputHeight: 64, inputWidth: 64, depth: 3, baseFilters: 8, seed: 1 },
+      dims: 2,
+      resolution: 'native',
       scheduling: 'interleaved',
       interleave: 'epoch',
       split: { train: split.train, validation: split.validation, test: split.test },
@@ -43,6 +45,11 @@ describe('buildExperimentRequest', () => {
     });
     // a record of it passes the experiment file's validation
     expect(() => validateStoredExperiment({ id: 'exp-1', request, status: 'running', updatedAt: request.createdAt, snapshot: null, savedWeights: [] })).not.toThrow();
+    // the quick look is recorded as such; a file that names another resolution or dimensionality is refused
+    expect(buildExperimentRequest({ settings: { ...defaultSettings(), resolution: 'fit' }, params: {} }, facts, split, at).resolution).toBe('fit');
+    const record = (r: object) => ({ id: 'exp-1', request: { ...request, ...r }, status: 'running' as const, updatedAt: request.createdAt, snapshot: null, savedWeights: [] });
+    expect(() => validateStoredExperiment(record({ resolution: 'full' }))).toThrow(/resolution/);
+    expect(() => validateStoredExperiment(record({ dims: 4 }))).toThrow(/dims/);
   });
 
   it('takes the parameters of the configuration, and a γ sweep of the ticked unified losses', () => {

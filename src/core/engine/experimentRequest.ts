@@ -111,6 +111,8 @@ export function buildExperimentRequest(
       checkpointMetric: settings.checkpointMetric,
     },
     model: { inputHeight: settings.inputHeight, inputWidth: settings.inputWidth, depth: settings.depth, baseFilters: settings.baseFilters, seed: settings.seed },
+    dims: 2,
+    resolution: settings.resolution,
     scheduling: settings.scheduling,
     interleave: 'epoch',
     split: { train: [...split.train], validation: [...split.validation], test: [...split.test] },

@@ -15,8 +15,8 @@ import type { Case } from '../data/types';
 import { createLoss } from '../losses';
 import { trainingConfig } from '../training/config';
 import { predictPrepared, prepareCaseSlices, testMetrics } from '../training/experiment';
-import type { ExperimentRequest, ModelFiles } from '../training/experimentFile';
-import { NormalizedVolumeCache, prepareSamples, type PreparedSample } from '../training/samples';
+import { resolutionOf, type ExperimentRequest, type ModelFiles } from '../training/experimentFile';
+import { fitForResolution, NormalizedVolumeCache, prepareSamples, type PreparedSample } from '../training/samples';
 import { modelGeometry, Trainer } from '../training/trainer';
 import type { StoreAccess } from './store';
 import type { LiveExperiment } from './trainingService';
@@ -133,8 +133,9 @@ export class PredictionService {
   }
 
   /**
-   * Inference with a model given as files: every case's whole image (sliding window where it is
-   * larger than the model input), argmax, and per-case metrics against its labels.
+   * Inference with a model given as files: every case's whole image, resized to fit the model
+   * input where it is larger (how the model was trained is not known from its files), argmax,
+   * and per-case metrics against its labels at the image's own size.
    */
   async infer(files: ModelFiles, cases: readonly Case[], numClasses: number): Promise<InferenceCaseResult[]> {
     const model = await loadModelFiles(files);
@@ -180,7 +181,8 @@ export class PredictionService {
     const request = live?.request ?? (this.stored?.experimentId === job.experimentId ? this.stored.request : (await (await this.opts.store())?.get(job.experimentId))?.request);
     if (!request) throw new Error(`experiment ${job.experimentId} is neither running nor stored here`);
     const { inputWidth, inputHeight } = request.model;
-    const samples = prepareCaseSlices(job.case, job.slices, { channels: request.dataset.channels, inputWidth, inputHeight, cache: this.normalized });
+    const fit = fitForResolution(resolutionOf(request));
+    const samples = prepareCaseSlices(job.case, job.slices, { channels: request.dataset.channels, inputWidth, inputHeight, fit, cache: this.normalized });
     const results: RunPrediction[] = [];
     const failed: { run: string; message: string }[] = [];
     const snapshot = live?.experiment.snapshot();

@@ -16,7 +16,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Case } from '../data/types';
 import { buildUNet } from '../model';
 import { Experiment, type ExperimentCheckpoint, type ExperimentOptions } from '../training/experiment';
-import type { ExperimentRequest, ExperimentStatus, ModelFiles, StoredExperiment } from '../training/experimentFile';
+import { resolutionOf, type ExperimentRequest, type ExperimentStatus, type ModelFiles, type StoredExperiment } from '../training/experimentFile';
+import { fitForResolution } from '../training/samples';
 import type { EngineStore, StoreAccess } from './store';
 import type { EngineEventSink, RunOutcome } from './types';
 
@@ -208,7 +209,7 @@ export class TrainingService {
       config: request.training,
       scheduling: request.scheduling,
       interleave: request.interleave,
-      samples: { channels: request.dataset.channels },
+      samples: { channels: request.dataset.channels, fit: fitForResolution(resolutionOf(request)) },
       // Between steps: take messages, then the host's work (predictions asked for meanwhile).
       yieldToEventLoop: async () => {
         await yieldNow();

@@ -47,6 +47,16 @@ import { DEFAULT_AUGMENTATION, validateAugmentation, type AugmentationConfig } f
 export type OptimizerName = 'sgd' | 'adam';
 export type CheckpointMetric = 'valLoss' | 'valDsc';
 export type SliceSelection = 'all' | 'foreground';
+/**
+ * How images meet the model's input size. 'native': at their own resolution; training draws
+ * input-sized patches (a third centred on foreground, nnU-Net's rule) and validation, test and
+ * predictions tile the whole image with Gaussian-weighted sliding windows (data/patches.ts,
+ * slidingWindow.ts); images smaller than the input are padded. 'fit': the quick look; images
+ * larger than the input are resampled to fit inside it (aspect ratio kept; bilinear images,
+ * nearest labels) and scored after the prediction is brought back to their own size.
+ */
+export type Resolution = 'native' | 'fit';
+export const RESOLUTIONS: readonly Resolution[] = Object.freeze(['native', 'fit']);
 
 export interface TrainingConfig {
   /** 'sgd' (the paper) or 'adam' (β1 0.9, β2 0.999, tfjs's default ε). */

@@ -33,7 +33,7 @@ import { developmentFold, type DatasetSplit } from '../data/split';
 import type { Case } from '../data/types';
 import { createLoss, LOSSES, paperParams, resolveParams, type LossId, type ResolvedParams } from '../losses';
 import { trainingConfig, validateTrainingConfig, withTrainingDefaults, type TrainingConfig } from './config';
-import { fitToInput, normalizedSlices, prepareSamples, type NormalizedVolumeCache, type PreparedSample, type SampleOptions } from './samples';
+import { fitToInput, normalizedSlices, prepareSamples, type FitMode, type NormalizedVolumeCache, type PreparedSample, type SampleOptions } from './samples';
 import { CHECKPOINT_VERSION, CheckpointMismatchError, differences, type TrainerCheckpoint } from './checkpoint';
 import { modelGeometry, Trainer, type EpochSummary, type Prediction, type PredictOptions, type StopReason } from './trainer';
 import type { Sample2D } from '../data/types';
@@ -699,11 +699,11 @@ export async function testMetrics(trainer: Trainer, samples: readonly PreparedSa
 export function prepareCaseSlices(
   c: Case,
   slices: readonly number[],
-  opts: { channels: number; inputWidth: number; inputHeight: number; window?: SampleOptions['window']; cache?: NormalizedVolumeCache },
+  opts: { channels: number; inputWidth: number; inputHeight: number; fit?: FitMode; window?: SampleOptions['window']; cache?: NormalizedVolumeCache },
 ): PreparedSample[] {
   const normalized = normalizedSlices(c, { channels: opts.channels, slices, ...(opts.window ? { window: opts.window } : {}), ...(opts.cache ? { cache: opts.cache } : {}) });
   return normalized.map(({ slice, sample }) => {
-    const fitted = fitToInput(sample, opts.inputWidth, opts.inputHeight, 'resize');
+    const fitted = fitToInput(sample, opts.inputWidth, opts.inputHeight, opts.fit ?? 'resize');
     const p: PreparedSample = { ...fitted.sample, caseId: c.id, slice, crop: fitted.crop, sourceWidth: sample.width, sourceHeight: sample.height };
     if (fitted.resized) p.original = { labels: sample.labels, ...(sample.roi ? { roi: sample.roi } : {}) };
     return p;
@@ -725,7 +725,7 @@ export async function predictCaseSlices(
   trainer: Trainer,
   c: Case,
   slices: readonly number[],
-  opts: { channels: number; numClasses: number; window?: SampleOptions['window'] },
+  opts: { channels: number; numClasses: number; fit?: FitMode; window?: SampleOptions['window'] },
 ): Promise<Uint8Array[]> {
   const samples = prepareCaseSlices(c, slices, { ...opts, inputWidth: trainer.inputWidth, inputHeight: trainer.inputHeight });
   return predictPrepared(trainer, samples, opts.numClasses);

@@ -13,7 +13,7 @@ import type { AugmentationConfig } from '../data/augment';
 import type { DatasetSplit } from '../data/split';
 import { isLossId, type LossId, type LossParams, type ParamName, type ParamValue } from '../losses/registry';
 import type { UNetConfig } from '../model';
-import { trainingConfigProblems, unknownTrainingFields, withTrainingDefaults, type TrainingConfig } from './config';
+import { RESOLUTIONS, trainingConfigProblems, unknownTrainingFields, withTrainingDefaults, type Resolution, type TrainingConfig } from './config';
 import type { CaseResult, EpochRecord, ExperimentSnapshot, InterleaveUnit, RunHistory, Scheduling } from './experiment';
 import type { RunSpec } from './runs';
 
@@ -24,12 +24,24 @@ export interface ExperimentRequest {
   createdAt: string;
   runs: RunSpec[];
   training: Partial<TrainingConfig>;
-  /** Input size, depth, base filters, seed; channels and classes come from the dataset. */
+  /**
+   * Input size (the patch size when the resolution is native), depth, base filters, seed;
+   * channels and classes come from the dataset.
+   */
   model: Pick<UNetConfig, 'inputHeight' | 'inputWidth' | 'depth' | 'baseFilters' | 'seed'>;
+  /** The model's dimensionality: 2 (a 2D U-Net on images and axial slices). Absent in older files: 2. */
+  dims?: 2;
+  /** How images meet the input size (config.ts Resolution). Absent in files written before it existed: 'fit', what they trained. */
+  resolution?: Resolution;
   scheduling: Scheduling;
   interleave: InterleaveUnit;
   split: DatasetSplit;
   dataset: { origin: 'demo' | 'files'; description: string; numClasses: number; channels: number; caseIds: string[] };
+}
+
+/** The resolution an experiment trains at ('fit' for files written before the field existed). */
+export function resolutionOf(request: Pick<ExperimentRequest, 'resolution'>): Resolution {
+  return request.resolution ?? 'fit';
 }
 
 export type ExperimentStatus = 'running' | 'finished' | 'stopped' | 'failed' | 'interrupted';
@@ -368,6 +380,8 @@ function request(v: unknown, path: string, recordId: string): ExperimentRequest 
   int(model.depth, at(mp, 'depth'), 1, 10);
   int(model.baseFilters, at(mp, 'baseFilters'), 1, 1024);
   finite(model.seed, at(mp, 'seed'));
+  if (o.dims !== undefined) oneOf(o.dims, at(path, 'dims'), [2]);
+  if (o.resolution !== undefined) oneOf(o.resolution, at(path, 'resolution'), RESOLUTIONS);
   oneOf(o.scheduling, at(path, 'scheduling'), ['interleaved', 'sequential']);
   oneOf(o.interleave, at(path, 'interleave'), ['epoch', 'step']);
   split(o.split, at(path, 'split'));
@@ -433,6 +447,8 @@ function snapshot(v: unknown, path: string): ExperimentSnapshot | null {
   const o = object(v, path);
   oneOf(o.version, at(path, 'version'), [1]);
   training(o.config, at(path, 'config'), true);
+  if (o.dims !== undefined) oneOf(o.dims, at(path, 'dims'), [2]);
+  if (o.resolution !== undefined) oneOf(o.resolution, at(path, 'resolution'), RESOLUTIONS);
   oneOf(o.scheduling, at(path, 'scheduling'), ['interleaved', 'sequential']);
   oneOf(o.interleave, at(path, 'interleave'), ['epoch', 'step']);
   split(o.split, at(path, 'split'));

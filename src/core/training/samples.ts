@@ -26,8 +26,14 @@ import { samplePatch, DEFAULT_FOREGROUND_PROBABILITY } from '../data/patches';
 import { multipleForDepth, padTo, resample, type CropBox } from '../data/resize';
 import { createRng, type Rng } from '../data/rng';
 import type { Case, Sample2D } from '../data/types';
+import type { Resolution } from './config';
 
 export type FitMode = 'resize' | 'patch';
+
+/** The fit mode of an experiment's resolution (config.ts Resolution): native → 'patch', fit → 'resize'. */
+export function fitForResolution(resolution: Resolution): FitMode {
+  return resolution === 'native' ? 'patch' : 'resize';
+}
 
 export interface SampleOptions {
   /** The model's input width and height. */

@@ -5,7 +5,9 @@ import { formatScore, meanOfFinite } from '../../core/metrics/summary';
 import { INPUT_SIZES, SETTING_LIMITS, withinRule, type NumberRule, type NumericSetting } from '../../core/engine/configuration';
 import { truncateText } from '../../core/training/experimentFile';
 import { formatDuration } from '../../core/training/progress';
-import { developmentCaseCount, trainingActions } from '../../state/trainingActions';
+import { datasetImageSizes, developmentCaseCount, trainingActions } from '../../state/trainingActions';
+import { resolutionReport } from '../../core/engine/resolution';
+import type { Resolution } from '../../core/training/config';
 import type { BrokenExperiment } from '../../worker/trainingProtocol';
 import { useStudio } from '../../state/store';
 import { BackendBadge } from './BackendBadge';
@@ -113,6 +115,13 @@ function Settings({ running }: { running: boolean }) {
             )}
           </select>
         </label>
+        <label className="field">
+          resolution{' '}
+          <select value={s.resolution} onChange={(e) => set({ resolution: e.currentTarget.value as Resolution })}>
+            <option value="native">native (patches of the input size, sliding windows)</option>
+            <option value="fit">resize to fit the input (quick look)</option>
+          </select>
+        </label>
         <NumberField label="input width" setting="inputWidth" value={s.inputWidth} onChange={(v) => set({ inputWidth: v })} />
         <NumberField label="input height" setting="inputHeight" value={s.inputHeight} onChange={(v) => set({ inputHeight: v })} />
         <NumberField label="U-Net depth" setting="depth" value={s.depth} onChange={(v) => set({ depth: v })} />
@@ -155,6 +164,7 @@ function Settings({ running }: { running: boolean }) {
           <input type="checkbox" checked={s.augment} onChange={(e) => set({ augment: e.currentTarget.checked })} /> augmentation (the paper&apos;s)
         </label>
       </fieldset>
+      <ResolutionNote />
       <ReplicateFields />
       <p className="muted">
         The paper&apos;s protocol: SGD, learning rate 0.1, batch 2, learning rate × 0.1 after 10 epochs without validation
@@ -162,6 +172,34 @@ function Settings({ running }: { running: boolean }) {
       </p>
       <ShareLink />
     </section>
+  );
+}
+
+/**
+ * What the experiment does to the loaded dataset's image sizes (core/engine/resolution.ts): by
+ * how much resize-to-fit shrinks them, or that native resolution trains on patches and scores by
+ * sliding windows. Shown before Start, so nothing is resized without the user being told.
+ */
+function ResolutionNote() {
+  const version = useStudio((st) => st.dataset.version);
+  const resolution = useStudio((st) => st.training.settings.resolution);
+  const width = useStudio((st) => st.training.settings.inputWidth);
+  const height = useStudio((st) => st.training.settings.inputHeight);
+  const sizes = useMemo(() => (version >= 0 ? datasetImageSizes() : []), [version]);
+  if (!sizes.length || !withinRule(SETTING_LIMITS.inputWidth, width) || !withinRule(SETTING_LIMITS.inputHeight, height)) return null;
+  const report = resolutionReport(sizes, { width, height }, resolution);
+  return (
+    <div className={report.shrinks ? 'warn' : 'muted'} data-testid="resolution-note" role="note" aria-label="resolution">
+      <p>{report.summary}</p>
+      {report.sizes.length > 1 || report.shrinks ? (
+        <ul>
+          {report.sizes.slice(0, 6).map((n) => (
+            <li key={`${n.width}×${n.height}`}>{n.text}</li>
+          ))}
+          {report.sizes.length > 6 ? <li>… and {report.sizes.length - 6} more sizes</li> : null}
+        </ul>
+      ) : null}
+    </div>
   );
 }
 
