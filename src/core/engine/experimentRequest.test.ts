@@ -50,6 +50,15 @@ describe('buildExperimentRequest', () => {
     const record = (r: object) => ({ id: 'exp-1', request: { ...request, ...r }, status: 'running' as const, updatedAt: request.createdAt, snapshot: null, savedWeights: [] });
     expect(() => validateStoredExperiment(record({ resolution: 'full' }))).toThrow(/resolution/);
     expect(() => validateStoredExperiment(record({ dims: 4 }))).toThrow(/dims/);
+    // 3D: an input depth, native resolution, a spacing of three positive numbers
+    const model3 = { ...request.model, inputDepth: 32 };
+    expect(() => validateStoredExperiment(record({ dims: 3, model: model3, spacing: [1, 1, 1.5] }))).not.toThrow();
+    expect(() => validateStoredExperiment(record({ dims: 3, model: model3, spacing: null }))).not.toThrow();
+    expect(() => validateStoredExperiment(record({ dims: 3 }))).toThrow(/inputDepth/);
+    expect(() => validateStoredExperiment(record({ dims: 3, model: model3, resolution: 'fit' }))).toThrow(/3D experiment trains at native resolution/);
+    expect(() => validateStoredExperiment(record({ dims: 3, model: model3, spacing: [1, 0, 1] }))).toThrow(/spacing.*more than 0/);
+    expect(() => validateStoredExperiment(record({ spacing: [1, 1, 1] }))).toThrow(/only a 3D experiment/);
+    expect(() => validateStoredExperiment(record({ model: model3 }))).toThrow(/only a 3D experiment \(dims 3\) has an input depth/);
   });
 
   it('takes the parameters of the configuration, and a γ sweep of the ticked unified losses', () => {

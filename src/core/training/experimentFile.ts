@@ -26,11 +26,21 @@ export interface ExperimentRequest {
   training: Partial<TrainingConfig>;
   /**
    * Input size (the patch size when the resolution is native), depth, base filters, seed;
-   * channels and classes come from the dataset.
+   * channels and classes come from the dataset. `inputDepth` (slices of a 3D patch) only with
+   * dims 3.
    */
-  model: Pick<UNetConfig, 'inputHeight' | 'inputWidth' | 'depth' | 'baseFilters' | 'seed'>;
-  /** The model's dimensionality: 2 (a 2D U-Net on images and axial slices). Absent in older files: 2. */
-  dims?: 2;
+  model: Pick<UNetConfig, 'inputHeight' | 'inputWidth' | 'depth' | 'baseFilters' | 'seed'> & { inputDepth?: number };
+  /**
+   * The model's dimensionality: 2 (a 2D U-Net on images and axial slices) or 3 (a 3D U-Net on
+   * patches of volumes, inferred by 3D sliding windows). Absent in older files: 2.
+   */
+  dims?: 2 | 3;
+  /**
+   * dims 3: the voxel spacing in mm [x, y, z] that volumes are resampled to before training
+   * (images trilinear, labels nearest; predictions are brought back to each volume's own grid for
+   * metrics and export); null or absent: every volume at its own spacing.
+   */
+  spacing?: [number, number, number] | null;
   /** How images meet the input size (config.ts Resolution). Absent in files written before it existed: 'fit', what they trained. */
   resolution?: Resolution;
   scheduling: Scheduling;
@@ -380,7 +390,20 @@ function request(v: unknown, path: string, recordId: string): ExperimentRequest 
   int(model.depth, at(mp, 'depth'), 1, 10);
   int(model.baseFilters, at(mp, 'baseFilters'), 1, 1024);
   finite(model.seed, at(mp, 'seed'));
-  if (o.dims !== undefined) oneOf(o.dims, at(path, 'dims'), [2]);
+  if (o.dims !== undefined) oneOf(o.dims, at(path, 'dims'), [2, 3]);
+  if (o.dims === 3) {
+    int(model.inputDepth, at(mp, 'inputDepth'), 1, MAX_INPUT);
+    if (o.resolution === 'fit') fail(at(path, 'resolution'), 'a 3D experiment trains at native resolution (patches of the volumes), not "fit"');
+  } else if (model.inputDepth !== undefined) {
+    fail(at(mp, 'inputDepth'), 'only a 3D experiment (dims 3) has an input depth');
+  }
+  if (o.spacing !== undefined && o.spacing !== null) {
+    if (o.dims !== 3) fail(at(path, 'spacing'), 'only a 3D experiment (dims 3) resamples to a spacing');
+    const sp = list(o.spacing, at(path, 'spacing'), 3, 3);
+    sp.forEach((v, i) => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 100) expected(at(at(path, 'spacing'), i), 'a spacing in mm, more than 0 and at most 100', v);
+    });
+  }
   if (o.resolution !== undefined) oneOf(o.resolution, at(path, 'resolution'), RESOLUTIONS);
   oneOf(o.scheduling, at(path, 'scheduling'), ['interleaved', 'sequential']);
   oneOf(o.interleave, at(path, 'interleave'), ['epoch', 'step']);
@@ -447,8 +470,6 @@ function snapshot(v: unknown, path: string): ExperimentSnapshot | null {
   const o = object(v, path);
   oneOf(o.version, at(path, 'version'), [1]);
   training(o.config, at(path, 'config'), true);
-  if (o.dims !== undefined) oneOf(o.dims, at(path, 'dims'), [2]);
-  if (o.resolution !== undefined) oneOf(o.resolution, at(path, 'resolution'), RESOLUTIONS);
   oneOf(o.scheduling, at(path, 'scheduling'), ['interleaved', 'sequential']);
   oneOf(o.interleave, at(path, 'interleave'), ['epoch', 'step']);
   split(o.split, at(path, 'split'));
