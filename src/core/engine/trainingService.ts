@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Case } from '../data/types';
-import { buildUNet } from '../model';
+import { buildUNet, buildUNet3D } from '../model';
 import { Experiment, type ExperimentCheckpoint, type ExperimentOptions } from '../training/experiment';
 import { resolutionOf, type ExperimentRequest, type ExperimentStatus, type ModelFiles, type StoredExperiment } from '../training/experimentFile';
 import { fitForResolution } from '../training/samples';
@@ -50,10 +50,17 @@ const defaultYield = () => new Promise<void>((resolve) => setTimeout(resolve, 0)
 
 /**
  * The U-Net a request describes, with the dataset's channels and classes; its initial weights
- * from `seed` (a replicate's) or the request's model seed.
+ * from `seed` (a replicate's) or the request's model seed. dims 3: the 3-D U-Net (Çiçek et al.
+ * 2016) with the patch's inputDepth; otherwise the 2-D U-Net.
  */
 export function requestModel(request: ExperimentRequest, seed?: number): tf.LayersModel {
-  return buildUNet({ ...request.model, ...(seed === undefined ? {} : { seed }), inputChannels: request.dataset.channels, numClasses: request.dataset.numClasses });
+  const { inputDepth, ...model } = request.model;
+  const common = { ...model, ...(seed === undefined ? {} : { seed }), inputChannels: request.dataset.channels, numClasses: request.dataset.numClasses };
+  if (request.dims === 3) {
+    if (inputDepth === undefined) throw new RangeError('a 3-D experiment needs model.inputDepth (the slices of its patch)');
+    return buildUNet3D({ ...common, inputDepth });
+  }
+  return buildUNet(common);
 }
 
 /**
@@ -210,6 +217,7 @@ export class TrainingService {
       scheduling: request.scheduling,
       interleave: request.interleave,
       samples: { channels: request.dataset.channels, fit: fitForResolution(resolutionOf(request)) },
+      ...(request.dims === 3 ? { spacing: request.spacing ?? null } : {}),
       // Between steps: take messages, then the host's work (predictions asked for meanwhile).
       yieldToEventLoop: async () => {
         await yieldNow();

@@ -27,6 +27,15 @@
  * volume are scored together as one 3D label map; an image that was resampled to fit the model
  * is scored at its original size (probabilities resampled bilinearly, then argmax); padding is
  * never scored, and a case's roi (field of view) restricts the metrics.
+ *
+ * 3-D experiments: a model whose input is [B, D, H, W, C] (a 3-D U-Net, Çiçek et al. 2016)
+ * trains on whole volumes (volumes.ts): every case is one normalised volume, resampled to
+ * `spacing` when one is given, and a training step draws random patches of the input size
+ * (trainer.ts). Validation and test cases are predicted whole by Gaussian-weighted 3-D sliding
+ * windows (nnU-Net, Isensee et al. 2021), brought back to the case's own grid when resampled,
+ * and scored per case as above. Runs, seeds, folds, checkpoints and resuming work as in 2-D;
+ * sample counts (snapshot `samples`) count volumes, and the snapshot's `input` has the patch's
+ * `depth`.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { developmentFold, type DatasetSplit } from '../data/split';
@@ -35,8 +44,10 @@ import { createLoss, LOSSES, paperParams, resolveParams, type LossId, type Resol
 import { trainingConfig, validateTrainingConfig, withTrainingDefaults, type TrainingConfig } from './config';
 import { fitToInput, normalizedSlices, prepareSamples, type FitMode, type NormalizedVolumeCache, type PreparedSample, type SampleOptions } from './samples';
 import { CHECKPOINT_VERSION, CheckpointMismatchError, differences, type TrainerCheckpoint } from './checkpoint';
-import { modelGeometry, Trainer, type EpochSummary, type Prediction, type PredictOptions, type StopReason } from './trainer';
+import { modelInput, Trainer, type EpochSummary, type Prediction, type PredictOptions, type StopReason, type TrainerData, type TrainerData3D } from './trainer';
 import type { Sample2D } from '../data/types';
+import type { Spacing3D } from '../data/volume3d';
+import { prepareVolume, prepareVolumes, volumeLabelsAtSource, type PreparedVolume, type VolumeOptions } from './volumes';
 import { paperRuns, type RunSpec } from './runs';
 import { CaseScores, labelsAtSource, type CaseResult } from './scoring';
 
@@ -85,6 +96,12 @@ export interface ExperimentOptions {
    * the case's own size.
    */
   samples?: Omit<SampleOptions, 'inputWidth' | 'inputHeight' | 'keepOriginal' | 'slices'>;
+  /**
+   * 3-D models only: the voxel spacing in mm [x, y, z] every volume is resampled to before
+   * training and scoring (predictions are scored at each case's own grid); null or absent: each
+   * volume at its own spacing. Of `samples`, only channels, window and useRoi apply to 3-D.
+   */
+  spacing?: Spacing3D | null;
   /** The protocol; missing fields take DEFAULT_TRAINING (the paper's). */
   config?: Partial<TrainingConfig>;
   /** Default 'interleaved'. */
@@ -159,7 +176,9 @@ export interface ExperimentSnapshot {
   interleave: InterleaveUnit;
   split: DatasetSplit;
   numClasses: number;
-  input: { width: number; height: number; channels: number };
+  /** The model's input: image size, or the patch of a 3-D model (with its depth). */
+  input: { width: number; height: number; depth?: number; channels: number };
+  /** Training, validation and test samples: 2-D slices and images, or volumes (3-D). */
   samples: { train: number; validation: number; test: number };
   stopped: boolean;
   runs: RunHistory[];
@@ -179,6 +198,15 @@ export interface ExperimentCheckpoint {
   next: string | null;
 }
 
+/** What an experiment trains and scores on: 2-D samples or volumes. */
+type Item = PreparedSample | PreparedVolume;
+
+interface ItemSets {
+  train: readonly Item[];
+  validation: readonly Item[];
+  test: readonly Item[];
+}
+
 interface RunState {
   spec: ResolvedRunSpec;
   trainer: Trainer;
@@ -192,13 +220,19 @@ export class Experiment {
   readonly scheduling: Scheduling;
   readonly interleave: InterleaveUnit;
   readonly numClasses: number;
+  /** 2: images and slices; 3: volumes (the model's input rank decides). */
+  readonly dims: 2 | 3;
+  /** 2-D: the samples of the split (empty for 3-D, see {@link volumes}). */
   readonly train: readonly PreparedSample[];
   readonly validation: readonly PreparedSample[];
   readonly test: readonly PreparedSample[];
+  /** 3-D: the volumes of the split; null for 2-D. */
+  readonly volumes: { train: readonly PreparedVolume[]; validation: readonly PreparedVolume[]; test: readonly PreparedVolume[] } | null;
 
   private readonly options: ExperimentOptions;
   private readonly runStates: RunState[];
-  private readonly input: { width: number; height: number; channels: number };
+  private readonly sets: ItemSets;
+  private readonly input: ExperimentSnapshot['input'];
   private stopRequested = false;
   private started = false;
   private running = false;
@@ -257,30 +291,34 @@ export class Experiment {
     if (plain && trainCases.length === 0) throw new RangeError('the split has no training cases');
 
     const models: tf.LayersModel[] = [];
-    const runData: { train: readonly PreparedSample[]; validation: readonly PreparedSample[] }[] = [];
+    const runData: { train: readonly Item[]; validation: readonly Item[] }[] = [];
     try {
       // One model per distinct seed builds the initial weights; every run with that seed starts
       // from them (without seeds: the first model's weights, for every run).
       const reference = options.createModel(specs[0]!.seed);
       models.push(reference);
-      const g = modelGeometry(reference);
+      const g = modelInput(reference);
+      this.dims = g.dims;
       this.numClasses = g.classes;
-      this.input = { width: g.width, height: g.height, channels: g.channels };
-      const sampleOptions: SampleOptions = { ...options.samples, inputWidth: g.width, inputHeight: g.height, channels: g.channels };
-      const trainOptions: SampleOptions = { ...sampleOptions, slices: this.config.slices };
-      const scoredOptions: SampleOptions = { ...sampleOptions, slices: 'all', keepOriginal: true };
-      this.train = plain ? prepareSamples(trainCases, trainOptions) : [];
-      this.validation = plain ? prepareSamples(valCases, scoredOptions) : [];
-      this.test = prepareSamples(testCases, scoredOptions);
-      if (plain && this.train.length === 0) throw new RangeError('the training cases gave no samples (no slice was selected)');
-      for (const list of [this.train, this.validation, this.test]) checkLabels(list, g.classes);
+      this.input = g.dims === 3 ? { width: g.width, height: g.height, depth: g.depth, channels: g.channels } : { width: g.width, height: g.height, channels: g.channels };
+      if (g.dims === 2 && options.spacing) throw new RangeError('a target spacing resamples volumes for a 3-D model; this model is 2-D');
+      const prepare = preparation(g, options, this.config);
+      const train = plain ? prepare(trainCases, 'train') : [];
+      this.sets = { train, validation: plain ? prepare(valCases, 'scored') : [], test: prepare(testCases, 'scored') };
+      this.train = g.dims === 2 ? (this.sets.train as PreparedSample[]) : [];
+      this.validation = g.dims === 2 ? (this.sets.validation as PreparedSample[]) : [];
+      this.test = g.dims === 2 ? (this.sets.test as PreparedSample[]) : [];
+      this.volumes = g.dims === 3 ? (this.sets as { train: PreparedVolume[]; validation: PreparedVolume[]; test: PreparedVolume[] }) : null;
+      if (plain && train.length === 0) throw new RangeError('the training cases gave no samples (no slice was selected)');
+      for (const list of Object.values(this.sets)) checkLabels(list, g.classes);
 
-      // Folds of the development set: each case prepared once for training and once for scoring.
-      const folds = new Map<string, { train: PreparedSample[]; validation: PreparedSample[]; split: DatasetSplit }>();
+      // Folds of the development set: each case prepared once for training and once for scoring
+      // (a volume once: it trains and is scored as it is).
+      const folds = new Map<string, { train: Item[]; validation: Item[]; split: DatasetSplit }>();
       if (specs.some((s) => s.fold !== undefined)) {
         const devCases = pick(devIds, 'development');
-        const asTrain = groupByCase(prepareSamples(devCases, trainOptions));
-        const asScored = groupByCase(prepareSamples(devCases, scoredOptions));
+        const asTrain = groupByCase(prepare(devCases, 'train'));
+        const asScored = g.dims === 3 ? asTrain : groupByCase(prepare(devCases, 'scored'));
         for (const list of [asTrain, asScored]) for (const samples of list.values()) checkLabels(samples, g.classes);
         for (const spec of specs) {
           if (spec.fold === undefined) continue;
@@ -305,7 +343,7 @@ export class Experiment {
             if (weights) m.setWeights(weights);
             else initial.set(seedKey(spec), m.getWeights().map((w) => w.clone()));
           }
-          runData.push(spec.fold === undefined ? { train: this.train, validation: this.validation } : folds.get(`${spec.fold}/${spec.folds}`)!);
+          runData.push(spec.fold === undefined ? { train: this.sets.train, validation: this.sets.validation } : folds.get(`${spec.fold}/${spec.folds}`)!);
         }
       } finally {
         for (const ws of initial.values()) for (const t of ws) t.dispose();
@@ -317,7 +355,7 @@ export class Experiment {
     this.runStates = specs.map((spec, i) => {
       const data = runData[i]!;
       const config = spec.seed === undefined ? this.config : { ...this.config, seed: spec.seed };
-      const trainer = new Trainer(models[i]!, losses[i]!, data, config);
+      const trainer = new Trainer(models[i]!, losses[i]!, data as TrainerData | TrainerData3D, config);
       return {
         spec,
         trainer,
@@ -410,7 +448,7 @@ export class Experiment {
     this.checkUsable();
     const r = this.state(runId);
     r.trainer.restoreBest();
-    const perCase = await testMetrics(r.trainer, this.test, this.numClasses);
+    const perCase = this.volumes ? (await r.trainer.scoreVolumes(this.volumes.test, { loss: false })).results : await testMetrics(r.trainer, this.test, this.numClasses);
     r.history.test = perCase;
     this.emit({ type: 'testResults', run: r.spec.id, perCase });
     return perCase;
@@ -432,7 +470,7 @@ export class Experiment {
       split: this.options.split,
       numClasses: this.numClasses,
       input: this.input,
-      samples: { train: this.train.length, validation: this.validation.length, test: this.test.length },
+      samples: { train: this.sets.train.length, validation: this.sets.validation.length, test: this.sets.test.length },
       stopped: this.stopRequested,
       runs: this.runStates.map((r) => r.history),
     };
@@ -593,7 +631,7 @@ export class Experiment {
     r.history.bestEpoch = r.trainer.bestEpoch;
     const best = r.history.epochs.find((e) => e.epoch === r.trainer.bestEpoch);
     // The kept epoch's validation loss (its score is 1 − DSC when DSC picks checkpoints).
-    r.history.bestValLoss = best?.valLoss ?? (this.validation.length > 0 ? null : finite(r.trainer.bestValLoss));
+    r.history.bestValLoss = best?.valLoss ?? (this.sets.validation.length > 0 ? null : finite(r.trainer.bestValLoss));
     this.emit({ type: 'epoch', run: r.spec.id, epoch: s.epoch, trainLoss: s.trainLoss, valLoss: s.valLoss, valDsc: s.valDsc, lr: s.lr, improved: s.improved });
   }
 
@@ -601,7 +639,7 @@ export class Experiment {
     r.history.status = 'done';
     r.history.stopReason = reason;
     this.emit({ type: 'runDone', run: r.spec.id, reason, epochs: r.history.epochs.length, bestEpoch: r.trainer.bestEpoch });
-    if (test && this.test.length > 0) await this.evaluateTest(r.spec.id);
+    if (test && this.sets.test.length > 0) await this.evaluateTest(r.spec.id);
   }
 
   private emit(e: ExperimentEvent): void {
@@ -624,8 +662,29 @@ function seedKey(spec: RunSpec): string {
   return spec.seed === undefined ? 'experiment' : `seed ${spec.seed}`;
 }
 
-function groupByCase(samples: readonly PreparedSample[]): Map<string, PreparedSample[]> {
-  const out = new Map<string, PreparedSample[]>();
+/**
+ * How the cases of a split become what the runs train on and are scored on: 2-D samples (the
+ * training slices of config.slices; every slice, with labels at the source size, for scoring)
+ * or, for a 3-D model, one volume per case either way.
+ */
+function preparation(
+  g: ReturnType<typeof modelInput>,
+  options: ExperimentOptions,
+  config: TrainingConfig,
+): (cases: readonly Case[], role: 'train' | 'scored') => Item[] {
+  const s = options.samples ?? {};
+  if (g.dims === 3) {
+    const volumeOptions: VolumeOptions = { channels: g.channels, ...(s.window ? { window: s.window } : {}), useRoi: s.useRoi ?? false, spacing: options.spacing ?? null };
+    return (cases) => prepareVolumes(cases, volumeOptions);
+  }
+  const sampleOptions: SampleOptions = { ...s, inputWidth: g.width, inputHeight: g.height, channels: g.channels };
+  const trainOptions: SampleOptions = { ...sampleOptions, slices: config.slices };
+  const scoredOptions: SampleOptions = { ...sampleOptions, slices: 'all', keepOriginal: true };
+  return (cases, role) => prepareSamples(cases, role === 'train' ? trainOptions : scoredOptions);
+}
+
+function groupByCase<T extends { caseId: string }>(samples: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
   for (const s of samples) {
     const list = out.get(s.caseId);
     if (list) list.push(s);
@@ -635,7 +694,7 @@ function groupByCase(samples: readonly PreparedSample[]): Map<string, PreparedSa
 }
 
 /** What a run's history records of its replicate (nothing for a plain run). */
-function replicateFields(spec: ResolvedRunSpec, data: { train: readonly PreparedSample[]; validation: readonly PreparedSample[] }): Partial<RunHistory> {
+function replicateFields(spec: ResolvedRunSpec, data: { train: readonly Item[]; validation: readonly Item[] }): Partial<RunHistory> {
   return {
     ...(spec.replicateOf !== undefined ? { replicateOf: spec.replicateOf } : {}),
     ...(spec.seed !== undefined ? { seed: spec.seed } : {}),
@@ -731,7 +790,7 @@ export async function predictCaseSlices(
   return predictPrepared(trainer, samples, opts.numClasses);
 }
 
-function checkLabels(samples: readonly PreparedSample[], numClasses: number): void {
+function checkLabels(samples: readonly Item[], numClasses: number): void {
   for (const s of samples) {
     let max = 0;
     for (let i = 0; i < s.labels.length; i++) if (s.labels[i]! > max) max = s.labels[i]!;
@@ -739,6 +798,30 @@ function checkLabels(samples: readonly PreparedSample[], numClasses: number): vo
       throw new RangeError(`case ${s.caseId} has class ${max}, but the model outputs ${numClasses} classes (0…${numClasses - 1})`);
     }
   }
+}
+
+/** Volume preparation of a 3-D experiment (volumes.ts): channels, window, roi statistics, spacing. */
+export type CaseVolumeOptions = VolumeOptions & { numClasses: number };
+
+/**
+ * The segmentation of a whole case by a 3-D trainer's model at the case's own grid, exactly as
+ * the test metrics score it: the case normalised (and resampled) as for training, predicted by
+ * Gaussian-weighted sliding windows, brought back to its own grid when resampled.
+ */
+export async function predictCaseVolume(trainer: Trainer, c: Case, opts: CaseVolumeOptions, prepared?: PreparedVolume): Promise<Uint8Array> {
+  const v = prepared ?? prepareVolume(c, opts);
+  const p = await trainer.predictVolume(v, { probabilities: true });
+  return volumeLabelsAtSource(v, p.probabilities!, opts.numClasses).pred;
+}
+
+/** Axial slices `slices` of a label volume of `dims` [nx, ny, nz], in the order asked. */
+export function axialSlices(labels: Uint8Array, dims: readonly [number, number, number], slices: readonly number[]): Uint8Array[] {
+  const [nx, ny, nz] = dims;
+  const plane = nx * ny;
+  return slices.map((k) => {
+    if (!(Number.isInteger(k) && k >= 0 && k < nz)) throw new RangeError(`slice ${k} is outside 0…${nz - 1}`);
+    return labels.slice(k * plane, (k + 1) * plane);
+  });
 }
 
 function finite(x: number): number | null {

@@ -478,6 +478,7 @@ function snapshot(v: unknown, path: string): ExperimentSnapshot | null {
   const input = object(o.input, ip);
   int(input.width, at(ip, 'width'), 1, MAX_INPUT);
   int(input.height, at(ip, 'height'), 1, MAX_INPUT);
+  if (input.depth !== undefined) int(input.depth, at(ip, 'depth'), 1, MAX_INPUT);
   int(input.channels, at(ip, 'channels'), 1, 64);
   const sp = at(path, 'samples');
   const samples = object(o.samples, sp);

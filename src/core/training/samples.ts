@@ -181,11 +181,7 @@ export function normalizedSlices(
   }
   if (c.roi && c.roi.length !== plane * nz) throw new RangeError(`case ${c.id}: roi has ${c.roi.length} values, expected ${plane * nz}`);
   const roi = opts.useRoi ? c.roi : undefined;
-  const normalize = () => {
-    let data = selectChannels(c.image.data, inChannels, channels);
-    if (opts.window) data = applyWindow(data, opts.window.lo, opts.window.hi);
-    return zScore(data, channels, roi ? { roi } : {}).image;
-  };
+  const normalize = () => zScore(channelsInWindow(c, channels, opts.window), channels, roi ? { roi } : {}).image;
   const image = opts.cache ? opts.cache.get(c, `${channels}|${opts.window?.lo}|${opts.window?.hi}|${roi ? 1 : 0}`, normalize) : normalize();
   const slices = opts.slices ?? Array.from({ length: nz }, (_, k) => k);
   return slices.map((k) => {
@@ -200,6 +196,16 @@ export function normalizedSlices(
     if (c.roi) s.roi = c.roi.slice(k * plane, (k + 1) * plane);
     return { slice: k, sample: s };
   });
+}
+
+/**
+ * A case's image after the channel rule of {@link SampleOptions.channels} and the optional
+ * intensity window (clamp), before the z-score: the first steps of the normalisation of 2-D
+ * slices and 3-D volumes alike.
+ */
+export function channelsInWindow(c: Case, channels: number, window?: IntensityWindow): Float32Array {
+  const data = selectChannels(c.image.data, c.image.channels, channels);
+  return window ? applyWindow(data, window.lo, window.hi) : data;
 }
 
 /** Bring one native-resolution slice to the model's input size (see the file header). */

@@ -74,17 +74,25 @@ export class CaseScores {
     for (const [id, p] of this.parts) {
       const hasRoi = p.roi.some((r) => r !== undefined);
       const roi = hasRoi ? concat(p.roi.map((r, i) => r ?? new Uint8Array(p.truth[i]!.length).fill(1))) : undefined;
-      const m = caseMetrics(concat(p.truth), concat(p.pred), this.numClasses, roi);
-      out.push({
-        id,
-        dsc: m.map((c) => c.scores.dsc),
-        iou: m.map((c) => c.scores.iou),
-        precision: m.map((c) => c.scores.precision),
-        recall: m.map((c) => c.scores.recall),
-      });
+      out.push(caseResult(id, concat(p.truth), concat(p.pred), this.numClasses, roi));
     }
     return out;
   }
+}
+
+/**
+ * The scores of one case from its whole label volume: per foreground class (1 … C−1), inside
+ * its roi when it has one (core/metrics caseMetrics and its empty-mask conventions).
+ */
+export function caseResult(id: string, truth: Uint8Array, pred: Uint8Array, numClasses: number, roi?: Uint8Array): CaseResult {
+  const m = caseMetrics(truth, pred, numClasses, roi);
+  return {
+    id,
+    dsc: m.map((c) => c.scores.dsc),
+    iou: m.map((c) => c.scores.iou),
+    precision: m.map((c) => c.scores.precision),
+    recall: m.map((c) => c.scores.recall),
+  };
 }
 
 /**

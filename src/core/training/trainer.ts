@@ -31,19 +31,33 @@
  *
  * Inference on images of any size: slidingWindow.ts. The state a checkpoint holds is read and
  * put back through checkpointCodec.ts; the optimizers are in optimizer.ts.
+ *
+ * 3-D models (input [B, D, H, W, C], a 3-D U-Net): the model's rank decides. The training
+ * samples are then whole normalised volumes (volumes.ts), one per training case: a step cuts a
+ * random patch of the input size from each volume of its batch (a third centred on foreground,
+ * config.foregroundProbability) and mirrors it along each axis with the configuration's
+ * mirroring probability; the other augmentations are 2-D only. With stepsPerEpoch null an epoch
+ * is ⌈training volumes / batchSize⌉ steps: each volume gives one patch per epoch. Validation
+ * runs every volume through Gaussian-weighted sliding windows (overlap 0.5, evalBatchSize
+ * windows per forward pass); the validation loss is the mean over volumes of the loss of each
+ * volume's blended probabilities against its one-hot labels on its (resampled) grid, and the
+ * validation DSC is scored per case at the case's own grid, as the test metrics are.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng } from '../data/rng';
+import { createRng, type Rng } from '../data/rng';
 import type { Sample2D } from '../data/types';
 import type { LossFn } from '../losses';
 import { resolveStepsPerEpoch, validateTrainingConfig, DEFAULT_TRAINING, type TrainingConfig } from './config';
 import { CHECKPOINT_VERSION, CheckpointMismatchError, modelWeightNames, readWeights, weightTensors, type TrainerCheckpoint } from './checkpoint';
 import { decodeOptimizer, encodeOptimizer, trainerCheckpointProblems } from './checkpointCodec';
 import { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
+import type { Sample3D } from '../data/volume3d';
 import { batchArrays } from './samples';
-import { CaseScores, meanCaseDsc, type ScoredSample } from './scoring';
+import { CaseScores, meanCaseDsc, type CaseResult, type ScoredSample } from './scoring';
 import { BestCheckpoint, EarlyStopping, ReduceLROnPlateau, type EarlyStoppingState, type PlateauState } from './schedule';
 import { modelGeometry, Predictor, type Prediction, type PredictOptions } from './slidingWindow';
+import { modelGeometry3D, predictVolume3D, type PredictVolumeOptions, type VolumePrediction } from './slidingWindow3d';
+import { scoreVolumes, volumeBatch, type PreparedVolume, type VolumeScore } from './volumes';
 
 export { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
 export { modelGeometry, type Prediction, type PredictOptions } from './slidingWindow';
@@ -54,6 +68,27 @@ export type StopReason = 'maxEpochs' | 'maxSteps' | 'earlyStop' | 'stopped';
 export interface TrainerData {
   train: readonly Sample2D[];
   validation: readonly Sample2D[];
+}
+
+/** The data of a 3-D model: whole volumes (volumes.ts), one per case. */
+export interface TrainerData3D {
+  train: readonly Sample3D[];
+  validation: readonly PreparedVolume[];
+}
+
+/** Whether the model takes volumes ([B, D, H, W, C]) rather than images ([B, H, W, C]). */
+export function isVolumeModel(model: tf.LayersModel): boolean {
+  return model.inputs[0]?.shape.length === 5;
+}
+
+/** The geometry of a 2-D or a 3-D model (depth 1 for 2-D). */
+export function modelInput(model: tf.LayersModel): { dims: 2 | 3; width: number; height: number; depth: number; channels: number; classes: number } {
+  if (isVolumeModel(model)) {
+    const g = modelGeometry3D(model);
+    return { dims: 3, ...g.patch, channels: g.channels, classes: g.classes };
+  }
+  const g = modelGeometry(model);
+  return { dims: 2, width: g.width, height: g.height, depth: 1, channels: g.channels, classes: g.classes };
 }
 
 export interface Evaluation {
@@ -97,11 +132,16 @@ export class Trainer {
   readonly inputWidth: number;
   readonly inputHeight: number;
   readonly inputChannels: number;
+  /** Slices of the input patch of a 3-D model; 1 for a 2-D model. */
+  readonly inputDepth: number;
+  /** 2: images and slices; 3: volumes (see the file header). */
+  readonly dims: 2 | 3;
   readonly stepsPerEpoch: number;
 
   private readonly loss: LossFn;
-  private readonly data: TrainerData;
-  private readonly predictor: Predictor;
+  private readonly data: TrainerData | TrainerData3D;
+  /** The 2-D predictor; null for a 3-D model. */
+  private readonly predictor: Predictor | null;
   private optimizer: tf.Optimizer;
   private readonly variables: tf.Variable[];
   private readonly lossSum: tf.Variable;
@@ -123,23 +163,31 @@ export class Trainer {
   /** An async operation that changes the state, in progress. */
   private mutating: 'endEpoch' | 'restore' | null = null;
 
-  constructor(model: tf.LayersModel, loss: LossFn, data: TrainerData, config: TrainingConfig = DEFAULT_TRAINING) {
+  /**
+   * `data` holds 2-D samples for a 2-D model and volumes for a 3-D one (the model's input rank
+   * decides; see the file header).
+   */
+  constructor(model: tf.LayersModel, loss: LossFn, data: TrainerData | TrainerData3D, config: TrainingConfig = DEFAULT_TRAINING) {
     this.config = validateTrainingConfig(config);
-    const g = modelGeometry(model);
+    const g = modelInput(model);
     this.model = model;
     this.loss = loss;
     this.data = data;
+    this.dims = g.dims;
     this.numClasses = g.classes;
     this.inputWidth = g.width;
     this.inputHeight = g.height;
+    this.inputDepth = g.depth;
     this.inputChannels = g.channels;
-    this.predictor = new Predictor(model, { batchSize: this.config.evalBatchSize, loss });
+    this.predictor = g.dims === 2 ? new Predictor(model, { batchSize: this.config.evalBatchSize, loss }) : null;
     if (data.train.length === 0) throw new RangeError('there are no training samples');
     for (const [split, list] of [
       ['training', data.train],
       ['validation', data.validation],
     ] as const) {
-      list.forEach((s, i) => {
+      list.forEach((s: Sample2D | Sample3D, i) => {
+        const volume = typeof (s as Partial<Sample3D>).depth === 'number';
+        if (volume !== (g.dims === 3)) throw new RangeError(`${split} sample ${i} is ${volume ? 'a volume' : 'an image'}, but the model is ${g.dims}-D`);
         if (s.channels !== g.channels) throw new RangeError(`${split} sample ${i} has ${s.channels} channels; the model takes ${g.channels}`);
       });
     }
@@ -230,16 +278,10 @@ export class Trainer {
     const B = this.config.batchSize;
     const indices = this.order.slice(this.stepIndex * B, (this.stepIndex + 1) * B);
     const rng = createRng(this.config.seed).fork(`augment epoch ${this.epochIndex}`);
-    const a = batchArrays(this.data.train, indices, rng, {
-      numClasses: this.numClasses,
-      width: this.inputWidth,
-      height: this.inputHeight,
-      augmentation: this.config.augmentation,
-      foregroundProbability: this.config.foregroundProbability,
-    });
+    const a = this.batch(indices, rng);
     const cost = tf.tidy(() => {
-      const x = tf.tensor4d(a.x, [a.shape.batch, a.shape.height, a.shape.width, a.shape.channels], 'float32');
-      const y = tf.tensor4d(a.y, [a.shape.batch, a.shape.height, a.shape.width, a.shape.classes], 'float32');
+      const x = tf.tensor(a.x, a.xShape, 'float32');
+      const y = tf.tensor(a.y, a.yShape, 'float32');
       const c = this.optimizer.minimize(
         () => this.loss(y, this.model.apply(x, { training: true }) as tf.Tensor),
         true,
@@ -255,6 +297,20 @@ export class Trainer {
     if (this.totalSteps % this.config.lossReadEvery === 0) return cost;
     cost.dispose();
     return null;
+  }
+
+  /** The typed arrays and shapes of one training batch (images or volume patches). */
+  private batch(indices: readonly number[], rng: Rng): { x: Float32Array; y: Float32Array; xShape: number[]; yShape: number[] } {
+    const common = { numClasses: this.numClasses, augmentation: this.config.augmentation, foregroundProbability: this.config.foregroundProbability };
+    if (this.dims === 3) {
+      const patch = { width: this.inputWidth, height: this.inputHeight, depth: this.inputDepth };
+      const a = volumeBatch(this.data.train as readonly Sample3D[], indices, rng, { ...common, patch });
+      const { batch: B, depth: D, height: H, width: W } = a.shape;
+      return { x: a.x, y: a.y, xShape: [B, D, H, W, a.shape.channels], yShape: [B, D, H, W, a.shape.classes] };
+    }
+    const a = batchArrays(this.data.train as readonly Sample2D[], indices, rng, { ...common, width: this.inputWidth, height: this.inputHeight });
+    const { batch: B, height: H, width: W } = a.shape;
+    return { x: a.x, y: a.y, xShape: [B, H, W, a.shape.channels], yShape: [B, H, W, a.shape.classes] };
   }
 
   /**
@@ -282,7 +338,7 @@ export class Trainer {
       this.lossSum.assign(tf.zerosLike(this.lossSum));
     });
     const trainLoss = sum / steps;
-    const val = this.data.validation.length > 0 ? await this.evaluate(this.data.validation) : null;
+    const val = this.data.validation.length > 0 ? await this.evaluateValidation() : null;
     const valLoss = val ? val.loss : NaN;
     const monitored = val ? valLoss : trainLoss;
     const epoch = this.epochIndex;
@@ -322,7 +378,42 @@ export class Trainer {
     return this.endEpoch();
   }
 
-  /** Mean loss over `samples` and the mean per-case hard-argmax DSC per foreground class (see {@link Evaluation}). */
+  private evaluateValidation(): Promise<Evaluation> {
+    return this.dims === 3 ? this.evaluateVolumes(this.data.validation as readonly PreparedVolume[]) : this.evaluate(this.data.validation as readonly Sample2D[]);
+  }
+
+  /**
+   * 3-D models: mean loss over `volumes` (each volume's sliding-window probabilities against its
+   * labels, one sample) and the mean per-case DSC per foreground class at each case's own grid.
+   */
+  async evaluateVolumes(volumes: readonly PreparedVolume[]): Promise<Evaluation> {
+    const { loss, results } = await this.scoreVolumes(volumes);
+    return { loss, dsc: meanCaseDsc(results, this.numClasses), samples: volumes.length, cases: results.length };
+  }
+
+  /**
+   * 3-D models: every volume by Gaussian-weighted sliding windows (volumes.ts scoreVolumes),
+   * its loss (unless opts.loss is false) and its scores at its case's own grid.
+   */
+  async scoreVolumes(
+    volumes: readonly PreparedVolume[],
+    opts: { loss?: boolean } = {},
+    visit?: (score: VolumeScore, index: number) => void,
+  ): Promise<{ loss: number; results: CaseResult[] }> {
+    this.checkUsable();
+    this.checkDims(3, 'scoreVolumes');
+    const loss = (opts.loss ?? true) ? this.loss : undefined;
+    return scoreVolumes(this.model, volumes, { numClasses: this.numClasses, batchSize: this.config.evalBatchSize, ...(loss ? { loss } : {}) }, visit);
+  }
+
+  /** 3-D models: segmentation of one normalised volume of any size (slidingWindow3d.ts), evalBatchSize windows per pass. */
+  predictVolume(volume: Sample3D, opts: Omit<PredictVolumeOptions, 'batchSize'> = {}): Promise<VolumePrediction> {
+    this.checkUsable();
+    this.checkDims(3, 'predictVolume');
+    return predictVolume3D(this.model, volume, { ...opts, batchSize: this.config.evalBatchSize });
+  }
+
+  /** Mean loss over `samples` and the mean per-case hard-argmax DSC per foreground class (see {@link Evaluation}); 2-D models. */
   async evaluate(samples: readonly ScoredSample[]): Promise<Evaluation> {
     this.checkUsable();
     const scores = new CaseScores(this.numClasses);
@@ -348,13 +439,22 @@ export class Trainer {
     opts: { loss?: boolean } = {},
   ): Promise<void> {
     this.checkUsable();
-    await this.predictor.forEachPrediction(samples, visit, opts);
+    await this.predictor2D('forEachPrediction').forEachPrediction(samples, visit, opts);
   }
 
-  /** Segmentation of one normalised image of any size (slidingWindow.ts). */
+  /** Segmentation of one normalised image of any size (slidingWindow.ts); 2-D models. */
   predict(image: Sample2D, opts: PredictOptions = {}): Promise<Prediction> {
     this.checkUsable();
-    return this.predictor.predict(image, opts);
+    return this.predictor2D('predict').predict(image, opts);
+  }
+
+  private predictor2D(what: string): Predictor {
+    if (!this.predictor) throw new Error(`${what}() takes 2-D images; this trainer's model is 3-D (use predictVolume or scoreVolumes)`);
+    return this.predictor;
+  }
+
+  private checkDims(dims: 2 | 3, what: string): void {
+    if (this.dims !== dims) throw new Error(`${what}() needs a ${dims}-D model; this trainer's model is ${this.dims}-D`);
   }
 
   /** Puts the best checkpoint's weights into the model; false when there is none yet. */
