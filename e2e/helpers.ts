@@ -55,12 +55,16 @@ export async function dropFiles(page: Page, target: Locator, files: FileSpec[]):
 
 /**
  * Sets up a tiny experiment in the Train & compare view: only `losses` ticked (by label), a
- * 32×32 two-level U-Net with 4 base filters, `epochs` epochs of `steps` steps.
+ * 32×32 two-level U-Net with 4 base filters, images resized to fit (the quick look), `epochs`
+ * epochs of `steps` steps.
  */
 export async function configureTinyRun(page: Page, losses: string[], epochs: number, steps: number): Promise<void> {
   await page.getByRole('button', { name: 'None' }).click();
   for (const l of losses) await page.getByRole('checkbox', { name: l, exact: true }).check();
   await page.getByRole('combobox', { name: 'input size' }).selectOption('32');
+  // The quick look: images larger than 32×32 are resized to it (native resolution would tile
+  // Kvasir's 600×500 images with hundreds of windows per validation).
+  await page.getByRole('combobox', { name: 'resolution' }).selectOption('fit');
   await page.getByRole('spinbutton', { name: 'U-Net depth' }).fill('2');
   await page.getByRole('spinbutton', { name: 'base filters' }).fill('4');
   await page.getByRole('spinbutton', { name: 'max epochs' }).fill(String(epochs));
