@@ -74,7 +74,9 @@ export interface TrainingConfig {
   /**
    * Optimizer steps per epoch; null: ⌈training samples / batchSize⌉ (one pass over the
    * training set). More steps than that revisit samples in a fresh random order; fewer walk
-   * through one shuffle across epochs, so that every sample is seen (trainer.ts).
+   * through one shuffle across epochs, so that every sample is seen (trainer.ts). A 3-D
+   * experiment's training samples are its volumes: null is ⌈training volumes / batchSize⌉ steps,
+   * one random patch of each volume an epoch.
    */
   readonly stepsPerEpoch: number | null;
   /** Epochs without validation-loss improvement before the learning rate is reduced. The paper: 10. */
@@ -96,7 +98,10 @@ export interface TrainingConfig {
   readonly lossReadEvery: number;
   /** Samples per forward pass when evaluating and predicting (no gradients). */
   readonly evalBatchSize: number;
-  /** Augmentation of training samples; null: none. Default: the paper's (data/augment.ts). */
+  /**
+   * Augmentation of training samples; null: none. Default: the paper's (data/augment.ts). 3-D
+   * patches are only mirrored, along each axis with `mirror.probability` (training/volumes.ts).
+   */
   readonly augmentation: AugmentationConfig | null;
   /**
    * Probability that a training patch is centred on foreground, used only when training

@@ -6,7 +6,7 @@ import type { Case } from '../data/types';
 import { registerFastCpuKernels, restoreStockCpuKernels } from '../kernels';
 import { caseMetrics } from '../metrics';
 import { buildUNet3D } from '../model';
-import { axialSlices, Experiment, predictCaseVolume, type ExperimentCheckpoint, type ExperimentEvent, type ExperimentOptions } from './experiment';
+import { axialSlices, Experiment, predictCaseVolume, replicateRuns, type ExperimentCheckpoint, type ExperimentEvent, type ExperimentOptions } from './experiment';
 import { volumeBatch } from './volumes';
 import { createRng } from '../data/rng';
 
@@ -81,6 +81,24 @@ describe('3-D experiments', () => {
     expect(tf.memory().numTensors).toBe(before);
   }, 60_000);
 
+  it('learns small blobs: both losses reach a held-out test DSC above 0.75 after 40 steps', async () => {
+    // Measured (tfjs CPU in Node): mean test DSC 0.853 (Dice) and 0.865 (asymmetric unified focal) after 40 steps of Adam 0.01.
+    const blobs = generateSynthetic3D({ seed: 4, count: 8, width: 16, height: 16, depth: 16, kind: 'blobs', foregroundFraction: 0.06 });
+    const ex = new Experiment({
+      createModel: model,
+      runs: [{ loss: 'dice' }, { loss: 'asymmetricUnifiedFocal' }],
+      cases: blobs,
+      split: { train: blobs.slice(0, 5).map((c) => c.id), validation: [blobs[5]!.id], test: blobs.slice(6).map((c) => c.id) },
+      config: { optimizer: 'adam', learningRate: 0.01, stepsPerEpoch: 10, maxEpochs: 4, lossReadEvery: 5, augmentation: null },
+    });
+    const snap = await ex.run();
+    ex.dispose();
+    for (const r of snap.runs) {
+      const mean = r.test!.reduce((a, c) => a + c.dsc[0]!, 0) / r.test!.length;
+      expect(mean, r.id).toBeGreaterThan(0.75);
+    }
+  }, 60_000);
+
   it('a resumed 3-D experiment ends bit for bit as the uninterrupted one', async () => {
     const config = { optimizer: 'adam' as const, learningRate: 0.01, maxEpochs: 2, lossReadEvery: 1 };
     const full = new Experiment(options({ config, runs: [{ loss: 'dice' }] }));
@@ -135,6 +153,23 @@ describe('3-D experiments', () => {
     expect(axialSlices(labels, c.image.dims, [3])[0]).toEqual(labels.slice(3 * 256, 4 * 256));
     ex.dispose();
     expect(() => new Experiment({ ...options(), createModel: () => buildUNet3D({ inputDepth: 8, inputHeight: 8, inputWidth: 8, inputChannels: 1, numClasses: 2, depth: 2, baseFilters: 4, seed: 5 }), spacing: [0, 1, 1] })).toThrow(/spacing/);
+  }, 60_000);
+
+  it('trains replicates over seeds and folds of the development set on volumes', async () => {
+    const runs = replicateRuns([{ loss: 'dice' }], { seeds: 2, folds: 2, firstSeed: 1 });
+    const ex = new Experiment(options({ runs, config: { optimizer: 'adam', learningRate: 0.01, maxEpochs: 1, lossReadEvery: 1 } }));
+    const snap = await ex.run();
+    expect(snap.runs.map((r) => [r.id, r.fold, r.seed, r.samples, r.test?.length])).toEqual([
+      ['dice:seed=1:fold=1', 1, 1, { train: 2, validation: 2 }, 2],
+      ['dice:seed=2:fold=1', 1, 2, { train: 2, validation: 2 }, 2],
+      ['dice:seed=1:fold=2', 2, 1, { train: 2, validation: 2 }, 2],
+      ['dice:seed=2:fold=2', 2, 2, { train: 2, validation: 2 }, 2],
+    ]);
+    // the same seed starts from the same weights, another from others
+    const w = await Promise.all(ex.runIds.map((id) => ex.trainer(id).model.getWeights()[0]!.data()));
+    expect(snap.runs[0]!.stepLosses[0]).not.toEqual(snap.runs[1]!.stepLosses[0]);
+    expect(w[0]).not.toEqual(w[2]);
+    ex.dispose();
   }, 60_000);
 
   it('mirrors 3-D patches along each axis with the mirroring probability, the one-hot labels with the image', () => {

@@ -4,7 +4,8 @@
  * case, cut to the image (padding is never scored), brought back to the slice's own size when it
  * was resized to fit the model (probabilities resampled bilinearly, then argmax), pooled over
  * the case's slices into one label volume and scored against its labels inside its roi
- * (core/metrics, per foreground class, with its empty-mask conventions). tfjs-free.
+ * (core/metrics, per foreground class, with its empty-mask conventions). A 3-D experiment's
+ * volumes are scored whole by {@link caseResult} the same way (volumes.ts). tfjs-free.
  */
 import { cropPlane, resampleBilinear, type CropBox } from '../data/resize';
 import type { Sample2D } from '../data/types';
