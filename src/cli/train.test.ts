@@ -81,6 +81,17 @@ describe('segstudio train', () => {
     const io = quiet();
     expect(await main(['train', '--data', data, '--config', CONFIG, '--out', join(base, 'never.json'), '--resolution', 'full'])).toBe(2);
     expect(io.err()).toContain('--resolution: must be native or fit, got "full"');
+    const never = ['--out', join(base, 'never.json')];
+    expect(await main(['train', '--data', data, '--config', CONFIG, ...never, '--patch', '32x32x16'])).toBe(2);
+    expect(io.err()).toContain('--patch 32x32x16: a patch of three sides needs --dims 3');
+    expect(await main(['train', '--data', data, '--config', CONFIG, ...never, '--dims', '3', '--resolution', 'fit'])).toBe(2);
+    expect(io.err()).toContain('a 3D U-Net trains at native resolution');
+    expect(await main(['train', '--data', data, '--config', CONFIG, ...never, '--spacing', '1,1'])).toBe(2);
+    expect(io.err()).toContain('--spacing: must be own or x,y,z in mm');
+    // A 512×512 patch with 64 filters needs more than a 64 MiB budget: refused before training.
+    expect(await main(['train', '--data', data, '--config', CONFIG, ...never, '--patch', '512x512', '--memory', '64'])).toBe(2);
+    expect(io.err()).toMatch(/refused before training: a 512×512 patch at batch 2 \(depth 2, 4 base filters\) needs about [\d.]+ MiB per training step, more than the memory budget \(64 MiB\)/);
+    expect(existsSync(join(base, 'never.json'))).toBe(false);
   }, 120_000);
   it('--seeds and --folds repeat each loss; the replicates trained by separate tasks collect into the file one process writes', async () => {
     const io = quiet();

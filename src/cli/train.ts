@@ -17,7 +17,7 @@ import { classValues } from '../core/data/labels';
 import { splitCases, type DatasetSplit } from '../core/data/split';
 import type { Case } from '../core/data/types';
 import { readConfigLink, ConfigLinkError } from '../core/engine/configLink';
-import { settingsProblems, type StudioConfiguration } from '../core/engine/configuration';
+import { settingsProblems, type StudioConfiguration, type TrainingSettings } from '../core/engine/configuration';
 import { createEngine, type Engine } from '../core/engine/engine';
 import { buildExperimentRequest, ConfigurationError, describeDataset } from '../core/engine/experimentRequest';
 import { experimentFromJson, experimentToJson } from '../core/io/modelFiles';
@@ -27,6 +27,7 @@ import { resolveRunSpecs } from '../core/training/experiment';
 import { resolutionOf, validateExperimentFile, validateStoredExperiment, type ExperimentFile, type ExperimentRequest } from '../core/training/experimentFile';
 import { RESOLUTIONS } from '../core/training/config';
 import { imageSizes, resolutionReport } from '../core/engine/resolution';
+import { datasetShape, proposePlan, requestDeviceProblems, type Proposal } from '../core/engine/planner';
 import { intFlag, UsageError, type CommandSpec, type Parsed } from './args';
 import { startBackend, type NodeBackend } from './backend';
 import { FileStore } from './fileStore';
@@ -49,6 +50,11 @@ export const TRAIN: CommandSpec = {
     seed: { value: 'N', help: 'override the training seed (initial weights, sample order, augmentation)' },
     seeds: { value: 'N', help: 'repeat every loss over N training seeds (seed, seed+1, …; 1…10)' },
     folds: { value: 'K', help: 'repeat every loss over K folds of the development set (1…10; test cases stay)' },
+    dims: { value: '2|3', help: 'override the model: 2 (a 2D U-Net on images and axial slices) or 3 (a 3D U-Net on 3D patches of volumes)' },
+    patch: { value: 'WxH|WxHxD', help: 'override the patch (model input) size: width×height, and ×slices for 3D (e.g. 160x160x80)' },
+    spacing: { value: 'X,Y,Z|own', help: 'override the spacing in mm 3D volumes are resampled to (own: each at its own)' },
+    memory: { value: 'MiB', help: 'override the memory budget of a training step (the planner’s; a larger plan is refused)' },
+    plan: { help: 'use the planner’s proposal for this dataset and backend (2D or 3D, patch, depth, filters, spacing); flags still override it' },
     resolution: { value: 'native|fit', help: 'override the resolution: native (patches of the input size, sliding windows; nothing resized) or fit (images resized to the input, the quick look)' },
     'split-seed': { value: 'N', help: 'override the seed of the train/validation/test split (default: the link’s split key, else 1 as the studio)' },
     request: { value: 'FILE', help: 'train this experiment request (written by segstudio sweep) instead of building one' },
@@ -67,7 +73,7 @@ export async function configText(value: string): Promise<string> {
 }
 
 /** Flags that change the link's configuration (none may go with --request, which fixes the experiment). */
-const OVERRIDE_FLAGS = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds', 'resolution', 'split-seed'] as const;
+const OVERRIDE_FLAGS = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds', 'resolution', 'dims', 'patch', 'spacing', 'plan', 'split-seed'] as const;
 
 /** The link's configuration with the flags' overrides applied and checked. */
 export function configurationFrom(p: Parsed, text: string): StudioConfiguration {
@@ -78,7 +84,25 @@ export function configurationFrom(p: Parsed, text: string): StudioConfiguration 
     if (e instanceof ConfigLinkError) throw new UsageError(`--config: ${e.message}`, 'train');
     throw e;
   }
-  const s = configuration.settings;
+  applyOverrides(p, configuration.settings);
+  return configuration;
+}
+
+/** The planner's proposal as settings: dimensionality, patch, depth, filters, batch, spacing, native resolution. */
+export function applyProposal(s: TrainingSettings, plan: Proposal): void {
+  s.dims = plan.dims;
+  s.resolution = 'native';
+  s.inputWidth = plan.patch.width;
+  s.inputHeight = plan.patch.height;
+  if (plan.dims === 3) s.inputDepth = plan.patch.depth;
+  s.depth = plan.depth;
+  s.baseFilters = plan.baseFilters;
+  s.batchSize = plan.batchSize;
+  s.spacing = plan.spacing;
+}
+
+/** The flags that set single fields, applied to `s` and checked with the settings' own rules. */
+export function applyOverrides(p: Parsed, s: TrainingSettings): void {
   const losses = p.flags.get('losses');
   if (losses !== undefined) {
     const ids = losses.split(',').map((x) => x.trim()).filter(Boolean);
@@ -98,9 +122,32 @@ export function configurationFrom(p: Parsed, text: string): StudioConfiguration 
     if (!r) throw new UsageError(`--resolution: must be ${RESOLUTIONS.join(' or ')}, got "${resolution.slice(0, 40)}"`, 'train');
     s.resolution = r;
   }
+  const dims = p.flags.get('dims');
+  if (dims !== undefined) {
+    if (dims !== '2' && dims !== '3') throw new UsageError(`--dims: must be 2 or 3, got "${dims.slice(0, 40)}"`, 'train');
+    s.dims = dims === '3' ? 3 : 2;
+  }
+  const patch = p.flags.get('patch');
+  if (patch !== undefined) {
+    const sides = patch.split(/[x×]/).map((x) => (/^\d+$/.test(x.trim()) ? Number(x) : NaN));
+    if (sides.length < 2 || sides.length > 3 || sides.some((v) => !Number.isSafeInteger(v))) throw new UsageError(`--patch: must be WxH or WxHxD in voxels, got "${patch.slice(0, 40)}"`, 'train');
+    if (sides.length === 3 && s.dims !== 3) throw new UsageError(`--patch ${patch}: a patch of three sides needs --dims 3 (or dims=3 in the link)`, 'train');
+    s.inputWidth = sides[0]!;
+    s.inputHeight = sides[1]!;
+    if (sides.length === 3) s.inputDepth = sides[2]!;
+  }
+  const spacing = p.flags.get('spacing');
+  if (spacing !== undefined) {
+    if (spacing === 'own') s.spacing = null;
+    else {
+      const v = spacing.split(',').map((x) => Number(x.trim()));
+      if (v.length !== 3 || v.some((x) => !Number.isFinite(x) || x <= 0 || x > 100)) throw new UsageError(`--spacing: must be own or x,y,z in mm (each more than 0, at most 100), got "${spacing.slice(0, 40)}"`, 'train');
+      s.spacing = [v[0]!, v[1]!, v[2]!];
+    }
+  }
+  if (p.flags.has('memory')) s.memoryBudget = intFlag(p, 'memory', s.memoryBudget, 64, 1_048_576);
   const problems = settingsProblems(s);
   if (problems.length) throw new UsageError(`the configuration: ${problems.join('; ')}`, 'train');
-  return configuration;
 }
 
 /** An experiment request read from a file and checked as an imported experiment's is; errors name the file. */
@@ -204,6 +251,15 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
   if (!loaded.cases.length) throw new Error(`${data}: no case could be loaded (see the messages above)`);
   err.write(`${loaded.cases.length} cases (${loaded.pairing.layout}), ${loaded.mapping.numClasses} classes\n`);
 
+  if (p.flags.has('plan') && !p.flags.has('request') && !resume) {
+    // The planner's proposal for this dataset (device limits are checked once the backend runs);
+    // the flags given still override it.
+    const proposal = proposePlan(datasetShape(loaded.cases, loaded.mapping.numClasses), { memoryBudget: configuration.settings.memoryBudget * 2 ** 20 });
+    for (const r of proposal.reasons) err.write(`plan: ${r}\n`);
+    applyProposal(configuration.settings, proposal);
+    applyOverrides(p, configuration.settings);
+  }
+
   const store = new FileStore(state);
   const stored = resume ? (await store.list()).experiments[0] : undefined;
   const fullRequestPath = join(state, 'experiment.request.json');
@@ -249,11 +305,22 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
     { width: full.model.inputWidth, height: full.model.inputHeight },
     resolutionOf(full),
   );
-  err.write(`${report.summary}\n`);
+  if (full.dims === 3) {
+    const m = full.model;
+    err.write(`3D U-Net on ${m.inputWidth}×${m.inputHeight}×${m.inputDepth ?? 0} patches (depth ${m.depth}, ${m.baseFilters} base filters); volumes ${full.spacing ? `resampled to ${full.spacing.join(' × ')} mm` : 'at their own spacing'}, scored on their own grid\n`);
+  } else err.write(`${report.summary}\n`);
   if (report.shrinks) for (const n of report.sizes.filter((x) => x.kind === 'resized')) err.write(`  ${n.text}\n`);
 
   const backend = await startBackend(backendName);
   err.write(`backend: ${backend.name}${backend.adapter ? ` (${backend.adapter}${backend.software ? ', a software adapter' : ''})` : ''}\n`);
+  // Refused before anything trains: a step over the adapter's buffer limits or the memory budget.
+  const refusals = requestDeviceProblems(full, {
+    ...(p.flags.has('request') || stored ? { memoryBudget: Infinity } : { memoryBudget: configuration.settings.memoryBudget * 2 ** 20 }),
+    ...(backend.dawnAdapter?.limits.maxStorageBufferBindingSize ? { maxStorageBufferBindingSize: backend.dawnAdapter.limits.maxStorageBufferBindingSize } : {}),
+    ...(backend.dawnAdapter?.limits.maxBufferSize ? { maxBufferSize: backend.dawnAdapter.limits.maxBufferSize } : {}),
+    backend: backend.name,
+  });
+  if (refusals.length) throw new UsageError(`refused before training: ${refusals.join('; ')}`, 'train');
   const reporter = new ProgressReporter(
     { runs: runs.map((r) => r.id ?? r.loss), maxEpochs: trained.training.maxEpochs ?? 1, stepsPerEpoch: 0, maxSteps: trained.training.maxSteps ?? 0 },
     err,

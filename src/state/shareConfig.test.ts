@@ -8,7 +8,7 @@ import { trainingActions } from './trainingActions';
 import { DEFAULT_SETTINGS } from './trainingSlice';
 
 /** A link as the page writes it: the settings' keys, then the dataset's split seed. */
-const withSplit = (query: string, seed: number) => query.replace(/(&folds=\d+&res=\w+)/, `$1&split=${seed}`);
+const withSplit = (query: string, seed: number) => query.replace(/(&folds=\d+&res=\w+&dims=\d&mem=\d+)/, `$1&split=${seed}`);
 
 describe('the configuration link in the page', () => {
   beforeEach(() => resetStudio());
@@ -35,7 +35,7 @@ describe('the configuration link in the page', () => {
     const errors = applySharedConfig(`${MODIFIED_QUERY.replace('alpha:none', 'alpha:0.1').replace('depth=4', 'depth=9')}&extra=1`);
     expect(errors).toEqual([
       'depth=9: must be an integer 2…5',
-      'extra: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, split, show, focus, p.<lossId>)',
+      'extra: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, dims, zsize, spacing, mem, split, show, focus, p.<lossId>)',
     ]);
     const s = useStudio.getState();
     expect(s.training.settings).toEqual({ ...modified().settings, depth: 3 });
@@ -52,7 +52,7 @@ describe('the configuration link in the page', () => {
 
   it('applying a link the store wrote gives the same link back', () => {
     const query = withSplit(MODIFIED_QUERY.replace('alpha:none', 'alpha:0.1'), 5);
-    expect(query).toContain('&folds=2&res=fit&split=5&show=');
+    expect(query).toContain('&folds=2&res=fit&dims=2&mem=4096&split=5&show=');
     applySharedConfig(query);
     expect(useStudio.getState().dataset.splitSeed).toBe(5);
     expect(encodeConfigLink(currentConfig(useStudio.getState()))).toBe(query);

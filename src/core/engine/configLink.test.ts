@@ -50,7 +50,7 @@ describe('the configuration link', () => {
     const onlyTicked: SharedConfig = { settings, params };
     expect(encodeConfig(onlyTicked)).toBe(
       'losses=asymmetricUnifiedFocal,focal&epochs=12&size=128&depth=4&filters=16&batch=4&lr=0.001&opt=adam' +
-        '&order=sequential&seed=42&steps=50&sweep=1&budget=5000&slices=foreground&aug=0&best=dsc&seeds=3&folds=2&res=fit&p.focal=alpha:0.2/0.3/0.5,gamma:1.5&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2',
+        '&order=sequential&seed=42&steps=50&sweep=1&budget=5000&slices=foreground&aug=0&best=dsc&seeds=3&folds=2&res=fit&dims=2&mem=4096&p.focal=alpha:0.2/0.3/0.5,gamma:1.5&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2',
     );
   });
 
@@ -71,7 +71,7 @@ describe('the configuration link', () => {
   it('carries the split seed when the configuration states it, and refuses a bad one', () => {
     const cfg = { ...defaultConfig(), splitSeed: 17 };
     const query = encodeConfig(cfg);
-    expect(query).toContain('&folds=1&res=native&split=17&show=');
+    expect(query).toContain('&folds=1&res=native&dims=2&mem=2048&split=17&show=');
     expect(encodeConfig(defaultConfig())).not.toContain('split=');
     const { config, errors } = decodeConfig(query, base());
     expect(errors).toEqual([]);
@@ -80,10 +80,20 @@ describe('the configuration link', () => {
     expect(decodeConfig('split=-1', base()).config.splitSeed).toBeUndefined();
   });
 
+  it('carries a 3D experiment: dims, the patch depth and the target spacing', () => {
+    const cfg: SharedConfig = { settings: { ...DEFAULT_SETTINGS, losses: ['dice'], dims: 3, inputDepth: 48, spacing: [1.62, 1.62, 3.22] }, params: { dice: rp({ delta: 0.5 }) } };
+    const query = encodeConfig(cfg);
+    expect(query).toContain('&res=native&dims=3&zsize=48&spacing=1.62,1.62,3.22&mem=2048');
+    expect(decodeConfig(query, base())).toEqual({ config: cfg, errors: [] });
+    const own = { ...cfg, settings: { ...cfg.settings, spacing: null } };
+    expect(encodeConfig(own)).toContain('&dims=3&zsize=48&spacing=own&');
+    expect(decodeConfig(encodeConfig(own), base())).toEqual({ config: own, errors: [] });
+  });
+
   it('round-trips a null focal α', () => {
     const cfg: SharedConfig = { settings: { ...DEFAULT_SETTINGS, losses: ['focal'] }, params: { focal: rp({ alpha: null, gamma: 2 }) } };
     const query = encodeConfig(cfg);
-    expect(query).toBe('losses=focal&epochs=30&size=64&depth=3&filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0&budget=0&slices=all&aug=1&best=loss&seeds=1&folds=1&res=native&p.focal=alpha:none');
+    expect(query).toBe('losses=focal&epochs=30&size=64&depth=3&filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0&budget=0&slices=all&aug=1&best=loss&seeds=1&folds=1&res=native&dims=2&mem=2048&p.focal=alpha:none');
     expect(decodeConfig(query, base())).toEqual({ config: cfg, errors: [] });
   });
 
@@ -103,6 +113,7 @@ describe('the configuration link', () => {
         stepsPerEpoch: s.stepsPerEpoch, maxEpochs: s.maxEpochs, baseFilters: s.baseFilters, depth: s.depth, inputHeight: s.inputHeight,
         inputWidth: s.inputWidth, checkpointMetric: s.checkpointMetric, augment: s.augment, slices: s.slices, maxSteps: s.maxSteps,
         gammaSweep: s.gammaSweep, losses: [...s.losses], seeds: s.seeds, folds: s.folds, resolution: s.resolution,
+        dims: s.dims, inputDepth: s.inputDepth, spacing: s.spacing, memoryBudget: s.memoryBudget,
       },
     };
     expect(encodeConfig(a)).toBe(encodeConfig(b));
@@ -120,6 +131,10 @@ describe('the configuration link', () => {
   it.each([
     ['depth=9', 'depth=9: must be an integer 2…5'],
     ['res=full', 'res=full: must be native or fit'],
+    ['dims=4', 'dims=4: must be 2 or 3'],
+    ['zsize=20', 'zsize=20: must be an integer 16…256, a multiple of 16'],
+    ['spacing=1,0,1', 'spacing=1,0,1: must be own or three spacings in mm, x,y,z, each more than 0 and at most 100'],
+    ['spacing=1,1', 'spacing=1,1: must be own or three spacings in mm, x,y,z, each more than 0 and at most 100'],
     ['depth=2.5', 'depth=2.5: must be an integer 2…5'],
     ['filters=3', 'filters=3: must be an integer 4…64'],
     ['epochs=0', 'epochs=0: must be an integer 1…1000'],
@@ -135,8 +150,8 @@ describe('the configuration link', () => {
     ['opt=rmsprop', 'opt=rmsprop: must be sgd or adam'],
     ['order=random', 'order=random: must be interleaved or sequential'],
     ['sweep=yes', 'sweep=yes: must be 0 or 1'],
-    ['width=100', 'width=100: must be an integer 32…512, a multiple of 32'],
-    ['height=544', 'height=544: must be an integer 32…512, a multiple of 32'],
+    ['width=100', 'width=100: must be an integer 16…512, a multiple of 16'],
+    ['height=544', 'height=544: must be an integer 16…512, a multiple of 16'],
     ['budget=-1', 'budget=-1: must be an integer 0…10000000'],
     ['slices=some', 'slices=some: must be all or foreground'],
     ['aug=yes', 'aug=yes: must be 0 or 1'],
@@ -189,7 +204,7 @@ describe('the configuration link', () => {
       `losses: unknown loss "hinge" (known losses: ${known})`,
       `p.hinge: unknown loss "hinge" (known losses: ${known})`,
       `focus: unknown loss "hinge" (known losses: ${known})`,
-      'colour: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, split, show, focus, p.<lossId>)',
+      'colour: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, dims, zsize, spacing, mem, split, show, focus, p.<lossId>)',
     ]);
     expect(config.settings.losses).toEqual(['crossEntropy', 'dice']);
     expect(Object.keys(config.params).sort()).toEqual(['crossEntropy', 'dice']);
@@ -258,7 +273,7 @@ describe('the configuration link', () => {
     expect(config.params.combo).toEqual({ alpha: 0.1, beta: 0.9 });
     expect(() => readConfigLink('epochs=5&learningrate=0.1&depth=9')).toThrow(ConfigLinkError);
     expect(() => readConfigLink('epochs=5&learningrate=0.1&depth=9')).toThrow(
-      'the configuration link has 2 problems: learningrate: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, split, show, focus, p.<lossId>); depth=9: must be an integer 2…5',
+      'the configuration link has 2 problems: learningrate: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, dims, zsize, spacing, mem, split, show, focus, p.<lossId>); depth=9: must be an integer 2…5',
     );
     expect(readConfigLink('').settings).toEqual(DEFAULT_SETTINGS);
   });
@@ -334,9 +349,9 @@ describe('the configuration link', () => {
         `focus: unknown loss "${cut}" (known losses: ${known})`,
         `${`p.${long}`.slice(0, 59)}…: unknown loss "${cut}" (known losses: ${known})`,
         'p.dice: given more than once; the last valid value applies',
-        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, split, show, focus, p.<lossId>)`,
+        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, dims, zsize, spacing, mem, split, show, focus, p.<lossId>)`,
         `${cut}: given more than once; the last valid value applies`,
-        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, split, show, focus, p.<lossId>)`,
+        `${cut}: unknown key (known keys: losses, epochs, size, width, height, depth, filters, batch, lr, opt, order, seed, steps, sweep, budget, slices, aug, best, seeds, folds, res, dims, zsize, spacing, mem, split, show, focus, p.<lossId>)`,
         `p.dice=${cut}: each entry must be name:value`,
         `p.dice=${`${long}:1`.slice(0, 59)}…: Dice has no parameter "${cut}" (parameters: delta)`,
         `p.combo=${`alpha:${long}`.slice(0, 59)}…: α (alpha) must be a number, in 0…1`,

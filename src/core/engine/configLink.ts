@@ -15,7 +15,7 @@
  *   epochs       | settings.maxEpochs            | integer 1…1000
  *   size         | settings.inputWidth and       | 32, 64, 128 or 256 (a square input; written
  *                |   inputHeight                 | when the input is one of these squares)
- *   width        | settings.inputWidth           | integer 32…512, a multiple of 32 (written with
+ *   width        | settings.inputWidth           | integer 16…512, a multiple of 16 (written with
  *   height       | settings.inputHeight          |   height instead of size for other inputs)
  *   depth        | settings.depth                | integer 2…5
  *   filters      | settings.baseFilters          | integer 4…64
@@ -35,6 +35,13 @@
  *   folds        | settings.folds                | integer 1…10 (folds of the development set)
  *   res          | settings.resolution           | native (patches of the input size, sliding
  *                |                               | windows) or fit (images resized to the input)
+ *   dims         | settings.dims                 | 2 (2D U-Net) or 3 (3D U-Net on 3D patches)
+ *   zsize        | settings.inputDepth           | integer 16…256, a multiple of 16: the slices of
+ *                |                               | a 3D patch (written with dims=3)
+ *   spacing      | settings.spacing              | x,y,z in mm (each in (0, 100]) or own: the
+ *                |                               | spacing 3D volumes are resampled to (dims=3)
+ *   mem          | settings.memoryBudget         | integer 64…1048576: the memory budget of a
+ *                |                               | training step in MiB (the planner's)
  *   split        | splitSeed                     | integer 0…2147483647: the seed of the dataset's
  *                |                               | train/validation/test split (core/data/split.ts)
  *   show         | explorer.selected             | loss ids drawn in the explorer, comma-separated
@@ -107,7 +114,7 @@ export function defaultConfigBase(): ConfigBase {
 }
 
 /** Setting keys in the order they are written. */
-const SETTING_KEYS = ['losses', 'epochs', 'size', 'width', 'height', 'depth', 'filters', 'batch', 'lr', 'opt', 'order', 'seed', 'steps', 'sweep', 'budget', 'slices', 'aug', 'best', 'seeds', 'folds', 'res'] as const;
+const SETTING_KEYS = ['losses', 'epochs', 'size', 'width', 'height', 'depth', 'filters', 'batch', 'lr', 'opt', 'order', 'seed', 'steps', 'sweep', 'budget', 'slices', 'aug', 'best', 'seeds', 'folds', 'res', 'dims', 'zsize', 'spacing', 'mem'] as const;
 type SettingKey = (typeof SETTING_KEYS)[number];
 
 const NUMERIC_KEYS: Partial<Record<SettingKey, NumericSetting>> = {
@@ -123,6 +130,8 @@ const NUMERIC_KEYS: Partial<Record<SettingKey, NumericSetting>> = {
   height: 'inputHeight',
   seeds: 'seeds',
   folds: 'folds',
+  zsize: 'inputDepth',
+  mem: 'memoryBudget',
 };
 
 /** The link's words for the checkpoint metrics. */
@@ -213,6 +222,14 @@ export function encodeConfigLink(cfg: StudioConfiguration): string {
     ['seeds', numberText(s.seeds)],
     ['folds', numberText(s.folds)],
     ['res', s.resolution],
+    ['dims', String(s.dims)],
+    ...((s.dims === 3
+      ? [
+          ['zsize', numberText(s.inputDepth)],
+          ['spacing', s.spacing ? s.spacing.map(numberText).join(',') : 'own'],
+        ]
+      : []) as [string, string][]),
+    ['mem', numberText(s.memoryBudget)],
   ];
   if (cfg.splitSeed !== undefined) pairs.push(['split', numberText(cfg.splitSeed)]);
   if (cfg.explorer) {
@@ -370,6 +387,20 @@ function parseSetting(key: SettingKey, text: string, settings: TrainingSettings,
       const res = RESOLUTIONS.find((o) => o === text);
       if (!res) bad(RESOLUTIONS.join(' or '));
       else settings.resolution = res;
+      return;
+    }
+    case 'dims':
+      if (text === '2' || text === '3') settings.dims = text === '3' ? 3 : 2;
+      else bad('2 or 3');
+      return;
+    case 'spacing': {
+      if (text === 'own') {
+        settings.spacing = null;
+        return;
+      }
+      const parts = text.split(',').map((x) => parseNumber(x.trim()));
+      if (parts.length === 3 && parts.every((v): v is number => v !== null && v > 0 && v <= 100)) settings.spacing = [parts[0]!, parts[1]!, parts[2]!];
+      else bad('own or three spacings in mm, x,y,z, each more than 0 and at most 100');
       return;
     }
     case 'aug':

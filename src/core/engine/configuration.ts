@@ -12,8 +12,8 @@ export interface TrainingSettings {
   /** The paper's Figure 3: each ticked unified loss at γ = 0.1 … 0.9 instead of one run per loss. */
   gammaSweep: boolean;
   /**
-   * The model's input width and height (multiples of 32): the patch size at native resolution,
-   * the size images are fitted into otherwise.
+   * The model's input width and height (multiples of 16 and of 2^depth): the patch size at
+   * native resolution, the size images are fitted into otherwise.
    */
   inputWidth: number;
   inputHeight: number;
@@ -48,6 +48,14 @@ export interface TrainingSettings {
   folds: number;
   /** Native resolution (patches, sliding windows) or resize-to-fit, the quick look (training/config.ts Resolution). */
   resolution: Resolution;
+  /** 2: a 2D U-Net on images and axial slices; 3: a 3D U-Net on 3D patches of volumes (native resolution only). */
+  dims: 2 | 3;
+  /** 3D: slices (z) of a patch, a multiple of 16 (and of 2^depth). */
+  inputDepth: number;
+  /** 3D: the spacing in mm [x, y, z] volumes are resampled to; null: each volume at its own. */
+  spacing: [number, number, number] | null;
+  /** The memory a training step may use, MiB (the planner's budget; Start refuses a larger plan). */
+  memoryBudget: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
@@ -71,6 +79,10 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   seeds: 1,
   folds: 1,
   resolution: 'native',
+  dims: 2,
+  inputDepth: 32,
+  spacing: null,
+  memoryBudget: 2048,
 });
 
 /** A fresh copy of the defaults. */
@@ -96,7 +108,21 @@ export interface StudioConfiguration {
   splitSeed?: number;
 }
 
-export type NumericSetting = 'maxEpochs' | 'depth' | 'baseFilters' | 'batchSize' | 'learningRate' | 'seed' | 'stepsPerEpoch' | 'maxSteps' | 'inputWidth' | 'inputHeight' | 'seeds' | 'folds';
+export type NumericSetting =
+  | 'maxEpochs'
+  | 'depth'
+  | 'baseFilters'
+  | 'batchSize'
+  | 'learningRate'
+  | 'seed'
+  | 'stepsPerEpoch'
+  | 'maxSteps'
+  | 'inputWidth'
+  | 'inputHeight'
+  | 'seeds'
+  | 'folds'
+  | 'inputDepth'
+  | 'memoryBudget';
 
 export interface NumberRule {
   kind: 'integer' | 'number';
@@ -118,10 +144,12 @@ export const SETTING_LIMITS = {
   seed: { kind: 'integer', min: 0, max: 2 ** 31 - 1, range: '0…2147483647' },
   stepsPerEpoch: { kind: 'integer', min: 0, max: 10000, range: '0…10000' },
   maxSteps: { kind: 'integer', min: 0, max: 10_000_000, range: '0…10000000' },
-  inputWidth: { kind: 'integer', min: 32, max: 512, step: 32, range: '32…512, a multiple of 32' },
-  inputHeight: { kind: 'integer', min: 32, max: 512, step: 32, range: '32…512, a multiple of 32' },
+  inputWidth: { kind: 'integer', min: 16, max: 512, step: 16, range: '16…512, a multiple of 16' },
+  inputHeight: { kind: 'integer', min: 16, max: 512, step: 16, range: '16…512, a multiple of 16' },
   seeds: { kind: 'integer', min: 1, max: 10, range: '1…10' },
   folds: { kind: 'integer', min: 1, max: 10, range: '1…10' },
+  inputDepth: { kind: 'integer', min: 16, max: 256, step: 16, range: '16…256, a multiple of 16' },
+  memoryBudget: { kind: 'integer', min: 64, max: 1_048_576, range: '64…1048576 (MiB)' },
 } as const satisfies Record<NumericSetting, NumberRule>;
 
 /** The square sizes the link's `size` key and the Train view's size menu offer. */
@@ -148,6 +176,18 @@ export function settingsProblems(s: TrainingSettings): string[] {
   if (!(SLICE_SELECTIONS as readonly string[]).includes(s.slices)) p.push(`slices must be ${SLICE_SELECTIONS.join(' or ')}, got ${String(s.slices)}`);
   if (!(RESOLUTIONS as readonly string[]).includes(s.resolution)) p.push(`resolution must be ${RESOLUTIONS.join(' or ')}, got ${String(s.resolution)}`);
   if (!(CHECKPOINT_METRICS as readonly string[]).includes(s.checkpointMetric)) p.push(`checkpointMetric must be ${CHECKPOINT_METRICS.join(' or ')}, got ${String(s.checkpointMetric)}`);
+  if (s.dims !== 2 && s.dims !== 3) p.push(`dims must be 2 or 3, got ${String(s.dims)}`);
+  const m = 2 ** s.depth;
+  for (const k of ['inputWidth', 'inputHeight'] as const) {
+    if (Number.isInteger(s.depth) && Number.isInteger(s[k]) && s[k] % m !== 0 && withinRule(SETTING_LIMITS[k], s[k])) p.push(`${k} ${s[k]} must be a multiple of 2^depth = ${m}`);
+  }
+  if (s.dims === 3) {
+    if (s.resolution === 'fit') p.push('a 3D U-Net trains at native resolution (3D patches of the volumes): resolution fit is for 2D');
+    if (Number.isInteger(s.depth) && Number.isInteger(s.inputDepth) && s.inputDepth % m !== 0) p.push(`inputDepth ${s.inputDepth} must be a multiple of 2^depth = ${m}`);
+  }
+  if (s.spacing !== null && !(Array.isArray(s.spacing) && s.spacing.length === 3 && s.spacing.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 100))) {
+    p.push(`spacing must be three numbers in mm, more than 0 and at most 100 (x, y, z), or none, got ${String(s.spacing)}`);
+  }
   for (const k of ['gammaSweep', 'augment'] as const) if (typeof s[k] !== 'boolean') p.push(`${k} must be true or false, got ${String(s[k])}`);
   return p;
 }

@@ -43,6 +43,12 @@ describe('buildExperimentRequest', () => {
       split: { train: split.train, validation: split.validation, test: split.test },
       dataset: { origin: 'demo', description: 'synthetic vessels', numClasses: 2, channels: 1, caseIds: cases.map((c) => c.id) },
     });
+    // a 3D configuration: the patch depth, the spacing, dims 3, and a record of it is valid
+    const three = buildExperimentRequest({ settings: { ...defaultSettings(), losses: ['dice'], dims: 3, inputDepth: 48, spacing: [1, 1, 2] }, params: {} }, facts, split, at);
+    expect(three).toMatchObject({ dims: 3, resolution: 'native', spacing: [1, 1, 2], model: { inputDepth: 48, inputWidth: 64, inputHeight: 64 }, name: 'DSC on synthetic vessels (3D)' });
+    expect(() => validateStoredExperiment({ id: 'exp-1', request: three, status: 'running', updatedAt: three.createdAt, snapshot: null, savedWeights: [] })).not.toThrow();
+    expect(() => buildExperimentRequest({ settings: { ...defaultSettings(), dims: 3, resolution: 'fit' }, params: {} }, facts, split, at)).toThrow(/3D U-Net trains at native resolution/);
+    expect(() => buildExperimentRequest({ settings: { ...defaultSettings(), dims: 3, depth: 5, inputDepth: 48 }, params: {} }, facts, split, at)).toThrow(/inputDepth 48 must be a multiple of 2\^depth = 32/);
     // a record of it passes the experiment file's validation
     expect(() => validateStoredExperiment({ id: 'exp-1', request, status: 'running', updatedAt: request.createdAt, snapshot: null, savedWeights: [] })).not.toThrow();
     // the quick look is recorded as such; a file that names another resolution or dimensionality is refused
@@ -83,7 +89,7 @@ describe('buildExperimentRequest', () => {
     expect(() => buildExperimentRequest(sweep, facts, split)).toThrow(/the γ sweep needs a unified focal loss/);
     const bad = { settings: { ...defaultSettings(), depth: 9, batchSize: 0.5, inputWidth: 100, slices: 'some' as 'all' }, params: {} };
     expect(() => buildExperimentRequest(bad, facts, split)).toThrow(
-      'depth must be an integer 2…5, got 9; batchSize must be an integer 1…64, got 0.5; inputWidth must be an integer 32…512, a multiple of 32, got 100; slices must be all or foreground, got some',
+      'depth must be an integer 2…5, got 9; batchSize must be an integer 1…64, got 0.5; inputWidth must be an integer 16…512, a multiple of 16, got 100; slices must be all or foreground, got some',
     );
     expect(() => buildExperimentRequest({ settings: defaultSettings(), params: {} }, facts, { ...split, test: ['ghost'] })).toThrow(/the test split names 1 case the dataset does not have \(e\.g\. ghost\)/);
   });

@@ -95,7 +95,7 @@ export function buildExperimentRequest(
   const shorts = (settings.gammaSweep ? unified : settings.losses).map((id) => LOSSES[id].short).join(' · ');
   return {
     id: opts.id ?? newExperimentId(createdAt),
-    name: `${settings.gammaSweep ? `γ sweep of ${shorts}` : shorts}${replicateWords(settings.seeds, settings.folds)} on ${dataset.description || 'data'}`,
+    name: `${settings.gammaSweep ? `γ sweep of ${shorts}` : shorts}${replicateWords(settings.seeds, settings.folds)} on ${dataset.description || 'data'}${settings.dims === 3 ? ' (3D)' : ''}`,
     createdAt: createdAt.toISOString(),
     runs: configurationRuns(configuration),
     training: {
@@ -110,9 +110,17 @@ export function buildExperimentRequest(
       slices: settings.slices,
       checkpointMetric: settings.checkpointMetric,
     },
-    model: { inputHeight: settings.inputHeight, inputWidth: settings.inputWidth, depth: settings.depth, baseFilters: settings.baseFilters, seed: settings.seed },
-    dims: 2,
+    model: {
+      inputHeight: settings.inputHeight,
+      inputWidth: settings.inputWidth,
+      depth: settings.depth,
+      baseFilters: settings.baseFilters,
+      seed: settings.seed,
+      ...(settings.dims === 3 ? { inputDepth: settings.inputDepth } : {}),
+    },
+    dims: settings.dims,
     resolution: settings.resolution,
+    ...(settings.dims === 3 ? { spacing: settings.spacing ? [...settings.spacing] : null } : {}),
     scheduling: settings.scheduling,
     interleave: 'epoch',
     split: { train: [...split.train], validation: [...split.validation], test: [...split.test] },

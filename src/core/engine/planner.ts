@@ -226,6 +226,32 @@ export function deviceProblems(p: ModelPlan, limits: DeviceLimits): string[] {
   return out;
 }
 
+/** The plan of an experiment request (its model, batch, dataset and losses). */
+export function requestPlan(request: {
+  dims?: 2 | 3;
+  model: { inputWidth: number; inputHeight: number; inputDepth?: number; depth: number; baseFilters: number };
+  training: { batchSize?: number };
+  dataset: { channels: number; numClasses: number };
+  runs: readonly { loss: LossId }[];
+}): ModelPlan {
+  const dims = request.dims ?? 2;
+  return {
+    dims,
+    patch: { width: request.model.inputWidth, height: request.model.inputHeight, depth: dims === 3 ? (request.model.inputDepth ?? 1) : 1 },
+    depth: request.model.depth,
+    baseFilters: request.model.baseFilters,
+    batchSize: request.training.batchSize ?? 2,
+    channels: request.dataset.channels,
+    classes: request.dataset.numClasses,
+    losses: [...new Set(request.runs.map((r) => r.loss))],
+  };
+}
+
+/** {@link deviceProblems} of an experiment request. */
+export function requestDeviceProblems(request: Parameters<typeof requestPlan>[0], limits: DeviceLimits): string[] {
+  return deviceProblems(requestPlan(request), limits);
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
@@ -262,14 +288,14 @@ export function proposePlan(dataset: DatasetShape, limits: DeviceLimits): Propos
     target = { width: median(scaled.map((e) => e.width)), height: median(scaled.map((e) => e.height)), depth: median(scaled.map((e) => e.depth)) };
     const differs = dataset.spacings.filter((s) => s.some((v, a) => Math.abs(v - spacing![a]!) > 1e-3 * spacing![a]!)).length;
     reasons.push(
-      `3D: the volumes have ${slices} slices (median), so a 3D U-Net on 3D patches (Çiçek et al. 2016), as the paper trains its 3D datasets.`,
+      `3D: the volumes have ${Math.round(slices)} slices (median), so a 3D U-Net on 3D patches (Çiçek et al. 2016), as the paper trains its 3D datasets.`,
       `Target spacing ${spacing.map((v) => +v.toFixed(3)).join(' × ')} mm (the median, nnU-Net's rule)${differs ? `: ${differs} of ${dataset.extents.length} volumes are resampled to it` : ': no volume is resampled'}.`,
     );
   } else {
     target = { width: median(dataset.extents.map((e) => e.width)), height: median(dataset.extents.map((e) => e.height)), depth: 1 };
     reasons.push(
       slices > 1
-        ? `2D: the volumes have ${slices} slices (median), fewer than ${MIN_3D_SLICES}, so a 2D U-Net on their axial slices.`
+        ? `2D: the volumes have ${Math.round(slices)} slices (median), fewer than ${MIN_3D_SLICES}, so a 2D U-Net on their axial slices.`
         : '2D: the images are 2D, so a 2D U-Net at their native resolution.',
     );
   }

@@ -5,7 +5,7 @@ import type { StudioConfiguration } from '../configuration';
 export const DEFAULT_QUERY =
   'losses=crossEntropy,focal,dice,tversky,focalTversky,combo,symmetricUnifiedFocal,asymmetricUnifiedFocal' +
   '&epochs=30&size=64&depth=3&filters=8&batch=2&lr=0.1&opt=sgd&order=interleaved&seed=1&steps=0&sweep=0' +
-  '&budget=0&slices=all&aug=1&best=loss&seeds=1&folds=1&res=native' +
+  '&budget=0&slices=all&aug=1&best=loss&seeds=1&folds=1&res=native&dims=2&mem=2048' +
   '&show=crossEntropy,asymmetricUnifiedFocal&focus=asymmetricUnifiedFocal';
 
 /** A loss's parameters as the store holds them (only that loss's names are present). */
@@ -35,6 +35,10 @@ export function modified(): StudioConfiguration {
       seeds: 3,
       folds: 2,
       resolution: 'fit',
+      dims: 2,
+      inputDepth: 32,
+      spacing: null,
+      memoryBudget: 4096,
     },
     params: {
       focal: rp({ alpha: [0.2, 0.3, 0.5], gamma: 1.5 }),
@@ -48,5 +52,5 @@ export function modified(): StudioConfiguration {
 
 export const MODIFIED_QUERY =
   'losses=asymmetricUnifiedFocal,focal&epochs=12&size=128&depth=4&filters=16&batch=4&lr=0.001&opt=adam' +
-  '&order=sequential&seed=42&steps=50&sweep=1&budget=5000&slices=foreground&aug=0&best=dsc&seeds=3&folds=2&res=fit&show=combo,tversky&focus=combo' +
+  '&order=sequential&seed=42&steps=50&sweep=1&budget=5000&slices=foreground&aug=0&best=dsc&seeds=3&folds=2&res=fit&dims=2&mem=4096&show=combo,tversky&focus=combo' +
   '&p.focal=alpha:0.2/0.3/0.5,gamma:1.5&p.combo=alpha:none,beta:0.9&p.asymmetricUnifiedFocal=delta:0.7,gamma:0.2';
