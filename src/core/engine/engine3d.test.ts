@@ -55,7 +55,14 @@ describe('3-D experiments in the engine', () => {
     const baseline = tf.memory().numTensors;
     const store = new MemoryStore();
     const engine = createEngine({ store: () => Promise.resolve(store), emit: () => {} });
-    const outcome = await engine.training.start(request3d(), cases);
+    const c = cases[4]!;
+    const training = engine.training.start(request3d(), cases);
+    // asked while the experiment trains: answered between two steps with the current weights
+    await new Promise((r) => setTimeout(r, 0));
+    expect(engine.training.running).toBe(true);
+    const during = await engine.predictions.predict({ experimentId: 'exp-3d', runs: ['dice'], case: c, slices: [2] });
+    expect(during.results.map((r) => [r.run, r.weights, r.labels[0]!.length])).toEqual([['dice', 'current', 256]]);
+    const outcome = await training;
     expect(outcome.status).toBe('finished');
     const snap = outcome.snapshot!;
     expect(snap.input).toEqual({ width: 8, height: 8, depth: 8, channels: 1 });
@@ -67,7 +74,6 @@ describe('3-D experiments in the engine', () => {
     const file = await engine.experiments.exportExperiment('exp-3d');
     expect(() => validateExperimentFile(file)).not.toThrow();
 
-    const c = cases[4]!;
     const p = engine.predictions;
     const first = await p.predict({ experimentId: 'exp-3d', runs: ['dice', 'focal'], case: c, slices: [0, 11] });
     expect(first.failed).toEqual([]);
@@ -75,14 +81,19 @@ describe('3-D experiments in the engine', () => {
       ['dice', 2, 256, 'best', 2],
       ['focal', 2, 256, 'best', 2],
     ]);
-    expect(p.volumesPredicted).toBe(2);
+    expect(p.volumesPredicted).toBe(3);
     // every slice of the case: the same volume, predicted once; scored as the test metrics scored it
     const all = await p.predict({ experimentId: 'exp-3d', runs: ['dice'], case: c, slices: Array.from({ length: 12 }, (_, k) => k) });
-    expect(p.volumesPredicted).toBe(2);
+    expect(p.volumesPredicted).toBe(3);
     const labels = new Uint8Array(16 * 16 * 12);
     all.results[0]!.labels.forEach((s, k) => labels.set(s, k * 256));
     expect(all.results[0]!.labels[0]).toEqual(first.results[0]!.labels[0]);
     expect(caseMetrics(c.labels, labels, 2)[0]!.scores.dsc).toBeCloseTo(snap.runs[0]!.test![0]!.dsc[0]!, 12);
+
+    // the exported weights as model files: the 3-D model scores every case at its own spacing
+    const inferred = await p.infer(file.weights.dice!, [c], 2);
+    expect(inferred.map((r) => [r.id, r.dsc.length])).toEqual([[c.id, 1]]);
+    await expect(p.infer(file.weights.dice!, [c], 3)).rejects.toThrow(/predicts 2 classes/);
 
     // from the stored best weights, in a new engine
     await engine.dispose();

@@ -66,9 +66,13 @@ export function loadModelFiles(files: ModelFiles): Promise<tf.LayersModel> {
   );
 }
 
-/** A trainer that only predicts (its loss and protocol are never used; `samples` only have to fit the model). */
-function predictor(model: tf.LayersModel, samples: readonly Sample2D[] | readonly Sample3D[]): Trainer {
-  return new Trainer(model, createLoss('crossEntropy'), { train: samples, validation: [] } as TrainerData | TrainerData3D, trainingConfig({ augmentation: null }));
+/**
+ * A trainer that only predicts (its loss and protocol are never used; `samples` only have to fit
+ * the model), with the experiment's evalBatchSize when known, so that it predicts as the live run did.
+ */
+function predictor(model: tf.LayersModel, samples: readonly Sample2D[] | readonly Sample3D[], evalBatchSize?: number): Trainer {
+  const config = trainingConfig({ augmentation: null, ...(evalBatchSize === undefined ? {} : { evalBatchSize }) });
+  return new Trainer(model, createLoss('crossEntropy'), { train: samples, validation: [] } as TrainerData | TrainerData3D, config);
 }
 
 /** A label volume kept for a run: the case, experiment and weights it was predicted with. */
@@ -201,7 +205,7 @@ export class PredictionService {
     if (!w) throw new Error('no weights are stored for this run (a run keeps its best weights when it ends)');
     const model = await loadModelFiles(w);
     try {
-      const t = predictor(model, samples);
+      const t = predictor(model, samples, this.stored.request.training.evalBatchSize);
       this.stored.trainers.set(run, t);
       return t;
     } catch (e) {
