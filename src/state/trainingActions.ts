@@ -4,7 +4,7 @@
  * second so the page stays responsive however fast the GPU steps.
  */
 import { splitCases } from '../core/data/split';
-import { buildExperimentRequest, describeDataset } from '../core/engine/experimentRequest';
+import { buildExperimentRequest, describeDataset, modelChannels } from '../core/engine/experimentRequest';
 import type { ExperimentSnapshot } from '../core/training/experiment';
 import type { BackendName } from '../worker/backend';
 import { TrainingClient, type PredictionResult, type TrainingListener } from '../worker/trainingClient';
@@ -16,6 +16,7 @@ import { download } from './download';
 import { useStudio } from './store';
 import type { TrainingSettings, TrainingState } from './trainingSlice';
 import { imageSizes, type ImageSize } from '../core/engine/resolution';
+import { datasetProblems, datasetShape, proposePlan, requestDeviceProblems, type Proposal } from '../core/engine/planner';
 
 const client = new TrainingClient();
 
@@ -149,6 +150,51 @@ export function datasetImageSizes(): ImageSize[] {
   return imageSizes(datasetRegistry.cases());
 }
 
+/**
+ * The planner's proposal for the loaded dataset on the running backend within the settings'
+ * memory budget (core/engine/planner.ts); null without a dataset.
+ */
+export function datasetPlan(memoryBudgetMiB = useStudio.getState().training.settings.memoryBudget): Proposal | null {
+  const state = useStudio.getState();
+  const cases = datasetRegistry.cases();
+  const mapping = state.dataset.mapping;
+  if (!cases.length || !mapping) return null;
+  const backend = state.training.backend;
+  return proposePlan(datasetShape(cases, mapping.numClasses, modelChannels(cases[0]!.image.channels)), {
+    memoryBudget: memoryBudgetMiB * 2 ** 20,
+    ...(backend?.limits ?? {}),
+    ...(backend ? { backend: backend.name } : {}),
+  });
+}
+
+/** The settings of a proposal: dimensionality, patch, depth, filters, batch, spacing, native resolution. */
+export function proposalSettings(plan: Proposal): Partial<TrainingSettings> {
+  return {
+    dims: plan.dims,
+    resolution: 'native',
+    inputWidth: plan.patch.width,
+    inputHeight: plan.patch.height,
+    ...(plan.dims === 3 ? { inputDepth: plan.patch.depth } : {}),
+    depth: plan.depth,
+    baseFilters: plan.baseFilters,
+    batchSize: plan.batchSize,
+    spacing: plan.spacing,
+  };
+}
+
+/**
+ * Why an experiment request cannot start on the running backend and the loaded dataset: a step
+ * over the adapter's buffer limits or the memory budget (core/engine/planner.ts), a 3D model on
+ * 2D images. Empty when it can.
+ */
+export function startProblems(request: ExperimentRequest, settings: Pick<TrainingSettings, 'memoryBudget'> = useStudio.getState().training.settings): string[] {
+  const backend = useStudio.getState().training.backend;
+  return [
+    ...datasetProblems(request.dims ?? 2, datasetRegistry.cases()),
+    ...requestDeviceProblems(request, { memoryBudget: settings.memoryBudget * 2 ** 20, ...(backend?.limits ?? {}), ...(backend ? { backend: backend.name } : {}) }),
+  ];
+}
+
 export const trainingActions = {
   initBackend(forced: BackendName | 'auto' = useStudio.getState().training.forced) {
     patch({ forced, backendStatus: 'starting', backendMessage: null, backend: null });
@@ -164,6 +210,12 @@ export const trainingActions = {
       request = currentExperimentRequest();
     } catch (e) {
       patch({ error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    // Refused before it starts (no lost device mid-run): the reasons are shown as the error.
+    const problems = startProblems(request);
+    if (problems.length) {
+      patch({ error: `Not started: ${problems.join('; ')}.` });
       return;
     }
     patch({

@@ -18,11 +18,13 @@ export interface BackendInfo {
   adapter: string;
   /** True when the WebGPU adapter is a software fallback (no real GPU behind it). */
   software: boolean;
+  /** WebGPU: the adapter's buffer limits in bytes (tfjs-backend-webgpu asks its device for these maxima). */
+  limits?: { maxBufferSize: number; maxStorageBufferBindingSize: number };
 }
 
 export type BackendResult = { ok: true; info: BackendInfo } | { ok: false; name: BackendName; reason: string };
 
-async function describeWebGpu(): Promise<{ adapter: string; software: boolean } | string> {
+async function describeWebGpu(): Promise<{ adapter: string; software: boolean; limits: NonNullable<BackendInfo['limits']> } | string> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return 'this browser exposes no WebGPU (navigator.gpu is missing)';
   const adapter = await gpu.requestAdapter();
@@ -31,18 +33,21 @@ async function describeWebGpu(): Promise<{ adapter: string; software: boolean } 
   const text = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' · ');
   const fallback = Boolean(info.isFallbackAdapter);
   const swiftshader = /swiftshader/i.test(text);
-  return { adapter: text || 'unnamed adapter', software: fallback || swiftshader };
+  const limits = { maxBufferSize: Number(adapter.limits.maxBufferSize), maxStorageBufferBindingSize: Number(adapter.limits.maxStorageBufferBindingSize) };
+  return { adapter: text || 'unnamed adapter', software: fallback || swiftshader, limits };
 }
 
 /** Switches tfjs to `name` and says whether it worked, and why not. */
 export async function switchBackend(name: BackendName): Promise<BackendResult> {
   let adapter = '';
   let software = false;
+  let limits: BackendInfo['limits'];
   if (name === 'webgpu') {
     const d = await describeWebGpu();
     if (typeof d === 'string') return { ok: false, name, reason: d };
     adapter = d.adapter;
     software = d.software;
+    limits = d.limits;
   }
   // The CPU backend trains on the typed-array kernels of core/kernels (the stock ones read every
   // element through TensorBuffer.get: a step of the default U-Net is ~20× slower on them).
@@ -59,7 +64,7 @@ export async function switchBackend(name: BackendName): Promise<BackendResult> {
     return { ok: false, name, reason: `tf.setBackend('${name}') returned ${ok}; the active backend is ${active}` };
   }
   if (name === 'webgl') software = /swiftshader|llvmpipe|software/i.test(webglRenderer());
-  return { ok: true, info: { name, adapter: name === 'webgl' ? webglRenderer() : adapter, software } };
+  return { ok: true, info: { name, adapter: name === 'webgl' ? webglRenderer() : adapter, software, ...(limits ? { limits } : {}) } };
 }
 
 function webglRenderer(): string {

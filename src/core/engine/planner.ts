@@ -226,6 +226,14 @@ export function deviceProblems(p: ModelPlan, limits: DeviceLimits): string[] {
   return out;
 }
 
+/** Why a dataset cannot train a model of `dims` dimensions: a 3D U-Net needs volumes. Empty when it can. */
+export function datasetProblems(dims: 2 | 3, cases: readonly { id: string; image: { dims: readonly number[] } }[]): string[] {
+  if (dims !== 3) return [];
+  const flat = cases.filter((c) => (c.image.dims[2] ?? 1) < 2);
+  if (!flat.length) return [];
+  return [`a 3D U-Net trains on volumes, but ${flat.length} of ${cases.length} cases ${flat.length === 1 ? 'is a 2D image' : 'are 2D images'} (e.g. ${flat.slice(0, 3).map((c) => c.id).join(', ')}): choose 2D`];
+}
+
 /** The plan of an experiment request (its model, batch, dataset and losses). */
 export function requestPlan(request: {
   dims?: 2 | 3;

@@ -5,7 +5,8 @@ import { formatScore, meanOfFinite } from '../../core/metrics/summary';
 import { INPUT_SIZES, SETTING_LIMITS, withinRule, type NumberRule, type NumericSetting } from '../../core/engine/configuration';
 import { truncateText } from '../../core/training/experimentFile';
 import { formatDuration } from '../../core/training/progress';
-import { datasetImageSizes, developmentCaseCount, trainingActions } from '../../state/trainingActions';
+import { currentExperimentRequest, datasetImageSizes, datasetPlan, developmentCaseCount, proposalSettings, startProblems, trainingActions } from '../../state/trainingActions';
+import { estimateStepMemory, formatBytes, requestPlan } from '../../core/engine/planner';
 import { resolutionReport } from '../../core/engine/resolution';
 import type { Resolution } from '../../core/training/config';
 import type { BrokenExperiment } from '../../worker/trainingProtocol';
@@ -116,20 +117,34 @@ function Settings({ running }: { running: boolean }) {
           </select>
         </label>
         <label className="field">
+          model{' '}
+          <select value={String(s.dims)} onChange={(e) => set(e.currentTarget.value === '3' ? { dims: 3, resolution: 'native' } : { dims: 2 })}>
+            <option value="2">2D U-Net (images, axial slices)</option>
+            <option value="3">3D U-Net (3D patches of volumes)</option>
+          </select>
+        </label>
+        <label className="field">
           resolution{' '}
-          <select value={s.resolution} onChange={(e) => set({ resolution: e.currentTarget.value as Resolution })}>
+          <select value={s.resolution} disabled={s.dims === 3} onChange={(e) => set({ resolution: e.currentTarget.value as Resolution })}>
             <option value="native">native (patches of the input size, sliding windows)</option>
             <option value="fit">resize to fit the input (quick look)</option>
           </select>
         </label>
         <NumberField label="input width" setting="inputWidth" value={s.inputWidth} onChange={(v) => set({ inputWidth: v })} />
         <NumberField label="input height" setting="inputHeight" value={s.inputHeight} onChange={(v) => set({ inputHeight: v })} />
+        {s.dims === 3 && (
+          <>
+            <NumberField label="patch slices" setting="inputDepth" value={s.inputDepth} onChange={(v) => set({ inputDepth: v })} />
+            <SpacingField />
+          </>
+        )}
         <NumberField label="U-Net depth" setting="depth" value={s.depth} onChange={(v) => set({ depth: v })} />
         <NumberField label="base filters" setting="baseFilters" value={s.baseFilters} onChange={(v) => set({ baseFilters: v })} />
         <NumberField label="max epochs" setting="maxEpochs" value={s.maxEpochs} onChange={(v) => set({ maxEpochs: v })} />
         <NumberField label="steps per epoch (0: one pass)" setting="stepsPerEpoch" value={s.stepsPerEpoch} onChange={(v) => set({ stepsPerEpoch: v })} />
         <NumberField label="step budget per run (0: none)" setting="maxSteps" value={s.maxSteps} onChange={(v) => set({ maxSteps: v })} />
         <NumberField label="batch size" setting="batchSize" value={s.batchSize} onChange={(v) => set({ batchSize: v })} />
+        <NumberField label="memory budget (MiB)" setting="memoryBudget" value={s.memoryBudget} onChange={(v) => set({ memoryBudget: v })} />
         <NumberField label="learning rate" setting="learningRate" value={s.learningRate} step={0.001} onChange={(v) => set({ learningRate: v })} />
         <label className="field">
           optimizer{' '}
@@ -164,7 +179,8 @@ function Settings({ running }: { running: boolean }) {
           <input type="checkbox" checked={s.augment} onChange={(e) => set({ augment: e.currentTarget.checked })} /> augmentation (the paper&apos;s)
         </label>
       </fieldset>
-      <ResolutionNote />
+      <PlanPanel running={running} />
+      {s.dims === 2 && <ResolutionNote />}
       <ReplicateFields />
       <p className="muted">
         The paper&apos;s protocol: SGD, learning rate 0.1, batch 2, learning rate × 0.1 after 10 epochs without validation
@@ -172,6 +188,81 @@ function Settings({ running }: { running: boolean }) {
       </p>
       <ShareLink />
     </section>
+  );
+}
+
+/** The 3D target spacing: three numbers in mm (x, y, z), or empty for each volume's own. */
+function SpacingField() {
+  const spacing = useStudio((st) => st.training.settings.spacing);
+  const [text, setText] = useState(spacing ? spacing.join(', ') : '');
+  const parsed = text.trim() === '' ? null : text.split(/[,\s×x]+/).filter(Boolean).map(Number);
+  const valid = parsed === null || (parsed.length === 3 && parsed.every((v) => Number.isFinite(v) && v > 0 && v <= 100));
+  return (
+    <label className="field">
+      spacing (mm, x, y, z; empty: own){' '}
+      <input
+        type="text"
+        value={text}
+        aria-invalid={!valid}
+        placeholder="own"
+        onChange={(e) => {
+          const t = e.currentTarget.value;
+          setText(t);
+          const v = t.trim() === '' ? null : t.split(/[,\s×x]+/).filter(Boolean).map(Number);
+          if (v === null) trainingActions.setSettings({ spacing: null });
+          else if (v.length === 3 && v.every((x) => Number.isFinite(x) && x > 0 && x <= 100)) trainingActions.setSettings({ spacing: [v[0]!, v[1]!, v[2]!] });
+        }}
+      />
+      {!valid && <span className="bad"> three numbers in mm, more than 0 and at most 100</span>}
+    </label>
+  );
+}
+
+/**
+ * The planner (core/engine/planner.ts) on the loaded dataset and the running backend: its
+ * proposal with the reasons, a button that applies it, and the estimated memory of a step of the
+ * current configuration against the device's limits and the budget; a configuration over them is
+ * named here and refused by Start.
+ */
+function PlanPanel({ running }: { running: boolean }) {
+  const version = useStudio((st) => st.dataset.version);
+  const backend = useStudio((st) => st.training.backend);
+  const settings = useStudio((st) => st.training.settings);
+  const params = useStudio((st) => st.explorer.params);
+  // Recomputed whenever the dataset, the backend, the settings or the losses' parameters change
+  // (this component subscribes to each): planning is arithmetic on a few numbers per case.
+  const plan = version >= 0 ? datasetPlan(settings.memoryBudget) : null;
+  let current: { estimate: ReturnType<typeof estimateStepMemory>; problems: string[] } | null = null;
+  if (plan && backend !== undefined && params) {
+    try {
+      const request = currentExperimentRequest({ id: 'plan', createdAt: new Date(0) });
+      current = { estimate: estimateStepMemory(requestPlan(request)), problems: startProblems(request, settings) };
+    } catch {
+      current = null;
+    }
+  }
+  if (!plan) return null;
+  const limit = backend?.limits?.maxStorageBufferBindingSize;
+  return (
+    <div className="plan" data-testid="plan" role="group" aria-label="plan">
+      <h3>Plan for this dataset and device</h3>
+      <ul className="muted" data-testid="plan-reasons">
+        {plan.reasons.map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+      </ul>
+      <button type="button" disabled={running} onClick={() => trainingActions.setSettings(proposalSettings(plan))}>
+        Use this plan
+      </button>
+      {current && (
+        <p className={current.problems.length ? 'bad' : 'muted'} data-testid="plan-estimate">
+          This configuration: about {formatBytes(current.estimate.bytes)} per training step (budget {formatBytes(settings.memoryBudget * 2 ** 20)}), largest buffer{' '}
+          {formatBytes(current.estimate.largestTensor.bytes)}
+          {limit ? ` (this adapter binds at most ${formatBytes(limit)})` : ''}
+          {current.problems.length ? `. Start refuses it: ${current.problems.join('; ')}.` : '.'}
+        </p>
+      )}
+    </div>
   );
 }
 
