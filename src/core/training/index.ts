@@ -66,15 +66,31 @@ export {
 export { decodeOptimizer, encodeOptimizer, optimizerSlotNames, trainerCheckpointProblems, type TrainerLayout } from './checkpointCodec';
 export { createOptimizer, disposeOptimizer, setLearningRate } from './optimizer';
 export { modelGeometry, Predictor, type Prediction, type PredictOptions, type PredictorOptions } from './slidingWindow';
-export { CaseScores, labelsAtSource, meanCaseDsc, type CaseResult, type ScoredSample } from './scoring';
-export { Trainer, sampleOrder, type EpochSummary, type Evaluation, type StopReason, type TrainerData } from './trainer';
+export { modelGeometry3D, predictVolume3D, volumeProbabilities3D, type PredictVolumeOptions, type VolumePrediction } from './slidingWindow3d';
+export { CaseScores, caseResult, labelsAtSource, meanCaseDsc, type CaseResult, type ScoredSample } from './scoring';
+export { isVolumeModel, modelInput, Trainer, sampleOrder, type EpochSummary, type Evaluation, type StopReason, type TrainerData, type TrainerData3D } from './trainer';
 export {
+  prepareVolume,
+  prepareVolumes,
+  scoreVolumes,
+  volumeBatch,
+  volumeCaseResult,
+  volumeLabelsAtSource,
+  volumeLoss,
+  type PreparedVolume,
+  type VolumeOptions,
+  type VolumeScore,
+} from './volumes';
+export {
+  axialSlices,
   Experiment,
   GAMMA_SWEEP,
   gammaSweepRuns,
   paperRuns,
+  predictCaseVolume,
   resolveRunSpecs,
   testMetrics,
+  type CaseVolumeOptions,
   type EpochRecord,
   type ExperimentCheckpoint,
   type ExperimentEvent,

@@ -27,6 +27,10 @@
  * original spacing), then scored per foreground class inside the roi (scoring.ts caseResult),
  * as a 2-D case is. Its loss is the loss of those probabilities against the one-hot labels on
  * the (resampled) grid, the whole volume as one sample.
+ *
+ * Memory: a volume of N voxels and K classes holds N·K float32 probabilities on the host while
+ * it is scored, and its loss puts the probabilities and the one-hot labels (2·N·K values, with
+ * the loss's intermediates) on the device at once; resampling to a coarser spacing reduces N.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AugmentationConfig } from '../data/augment';
