@@ -9,12 +9,16 @@
  *   npx vite build --config e2e/bench/kernels.vite.config.ts && node e2e/bench/.out/kernels/kernels.mjs
  *
  * Per model (--models size/filters/depth,…; default the studio's default U-Net 128/16/4 and the
- * tests' 32/4/2), after one untimed step with each kernel set on a small model of the same
- * depth (the JIT compiles the kernels there), it runs --rounds rounds; in each, half of
+ * tests' 32/4/2; `none` for no 2D model), and per 3D U-Net (core/model buildUNet3D, --models3d
+ * size/filters/depth,…, a cube of size³ voxels; default 32/8/3, the 3D default, and 16/4/2;
+ * `none` for none) on seeded synthetic volumes of that size (core/data generateSynthetic3D,
+ * tubes and blobs, 2 classes), after one untimed step with each kernel set on a small model of
+ * the same depth (the JIT compiles the kernels there), it runs --rounds rounds; in each, half of
  * --fast-steps steps on the product's kernels, --stock-steps on the stock kernels, then the other
  * half on the product's again (so that the fast steps bracket the slow ones in time), the same
  * model and weights carried on from step to step, batches of --batch slices taken in turn from
- * the foreground slices of the first --cases cases. Each step is
+ * the foreground slices of the first --cases cases (3D: --batch volumes taken in turn from 4).
+ * Each step is
  * optimizer.minimize (SGD, the paper's learning rate) of the loss (--loss, default cross
  * entropy) inside tf.tidy, its value read back. It prints and writes (--out, merged under
  * "kernels"):
@@ -33,9 +37,11 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset, type InputFile } from '../../src/core/data/dataset';
 import { createRng } from '../../src/core/data/rng';
+import { generateSynthetic3D } from '../../src/core/data/synthetic3d';
 import { registerFastCpuKernels, restoreStockCpuKernels } from '../../src/core/kernels';
 import { createLoss, LOSS_IDS, type LossId } from '../../src/core/losses';
 import { buildUNet, countParameters, DEFAULT_UNET, type UNetConfig } from '../../src/core/model';
+import { buildUNet3D, countParameters3D, DEFAULT_UNET3D, type UNet3DConfig } from '../../src/core/model/unet3d';
 import { DEFAULT_TRAINING } from '../../src/core/training/config';
 import { makeBatch, prepareSamples, type PreparedSample } from '../../src/core/training/samples';
 
@@ -44,6 +50,7 @@ const { values: flags } = parseArgs({
     data: { type: 'string', default: '../shared/data/Task04_Hippocampus' },
     cases: { type: 'string', default: '8' },
     models: { type: 'string', default: '128/16/4,32/4/2' },
+    models3d: { type: 'string', default: '32/8/3,16/4/2' },
     batch: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '1' },
     'stock-steps': { type: 'string', default: '1' },
@@ -60,14 +67,21 @@ function positive(name: string, raw: string | undefined): number {
   return v;
 }
 
+/** size/filters/depth,… (or `none`) as a list of models. */
+function modelList(name: string, raw: string | undefined): { size: number; filters: number; depth: number }[] {
+  if (raw === undefined || raw === 'none' || raw === '') return [];
+  return raw.split(',').map((m) => {
+    const [size, filters, depth] = m.split('/').map((v) => positive(name, v));
+    if (size === undefined || filters === undefined || depth === undefined) throw new Error(`--${name} takes size/filters/depth, got ${m}`);
+    return { size, filters, depth };
+  });
+}
+
 const options = {
   data: flags.data ?? '',
   cases: positive('cases', flags.cases),
-  models: (flags.models ?? '').split(',').map((m) => {
-    const [size, filters, depth] = m.split('/').map((v) => positive('models', v));
-    if (size === undefined || filters === undefined || depth === undefined) throw new Error(`--models takes size/filters/depth, got ${m}`);
-    return { size, filters, depth };
-  }),
+  models: modelList('models', flags.models),
+  models3d: modelList('models3d', flags.models3d),
   batch: positive('batch', flags.batch),
   rounds: positive('rounds', flags.rounds),
   stockSteps: positive('stock-steps', flags['stock-steps']),
@@ -145,8 +159,7 @@ const median = (xs: readonly number[]): number => {
 };
 
 interface ModelResult {
-  model: { size: number; filters: number; depth: number; parameters: number; numClasses: number };
-  samples: number;
+  model: { dims: 2 | 3; size: number; filters: number; depth: number; parameters: number; numClasses: number };
   /** Mean seconds per step of each round, per kernel set. */
   roundSeconds: Record<KernelSet, number[]>;
   stepSeconds: Record<KernelSet, number>;
@@ -163,19 +176,31 @@ interface ModelResult {
   wallSeconds: number;
 }
 
-async function benchModel(samples: PreparedSample[], numClasses: number, m: { size: number; filters: number; depth: number }): Promise<ModelResult> {
+/** What benchModel times: a model at a given input side, its batches, and a warm-up batch. */
+interface BenchSpec {
+  model: ModelResult['model'];
+  /** The model at input side `size` (size³ for a 3D model). */
+  build: (size: number) => tf.LayersModel;
+  /** A random input and an all-background target at input side `size`. */
+  randomBatch: (size: number) => { x: tf.Tensor; y: tf.Tensor };
+  /** The next training batch at the model's size. */
+  batch: () => { x: tf.Tensor; y: tf.Tensor };
+}
+
+const shapeLabel = (m: { dims: 2 | 3; size: number }): string => (m.dims === 2 ? `${m.size}×${m.size}` : `${m.size}³`);
+
+async function benchModel(spec: BenchSpec): Promise<ModelResult> {
+  const m = spec.model;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const config: UNetConfig = { ...DEFAULT_UNET, inputHeight: m.size, inputWidth: m.size, baseFilters: m.filters, depth: m.depth, numClasses };
   const loss = createLoss(options.loss, {});
   const optimizer = tf.train.sgd(DEFAULT_TRAINING.learningRate);
 
   // Warm-up: one step with each kernel set on a small model of the same depth.
   {
     const small = 2 ** (m.depth + 1);
-    const warm = buildUNet({ ...config, inputHeight: small, inputWidth: small });
-    const wx = tf.randomNormal([options.batch, small, small, 1]);
-    const wy = tf.oneHot(tf.zeros([options.batch, small, small], 'int32'), numClasses);
+    const warm = spec.build(small);
+    const { x: wx, y: wy } = spec.randomBatch(small);
     for (const set of KERNEL_SETS) {
       switchKernels(set);
       tf.tidy(() => optimizer.minimize(() => loss(wy, warm.apply(wx, { training: true }) as tf.Tensor) as tf.Scalar, true)?.dataSync());
@@ -184,13 +209,8 @@ async function benchModel(samples: PreparedSample[], numClasses: number, m: { si
     warm.dispose();
   }
 
-  const model = buildUNet(config);
-  const rng = createRng(1);
-  let next = 0;
-  const batch = (): { x: tf.Tensor4D; y: tf.Tensor4D } => {
-    const indices = Array.from({ length: options.batch }, () => next++ % samples.length);
-    return makeBatch(samples, indices, rng, { numClasses });
-  };
+  const model = spec.build(m.size);
+  const batch = spec.batch;
   const times: Record<KernelSet, Map<string, KernelTime>> = { stock: new Map(), fast: new Map() };
   const roundSeconds: Record<KernelSet, number[]> = { stock: [], fast: [] };
   const steps: Record<KernelSet, number> = { stock: 0, fast: 0 };
@@ -232,7 +252,7 @@ async function benchModel(samples: PreparedSample[], numClasses: number, m: { si
     cpuRatios.push(stock.cpu / options.stockSteps / (fast.cpu / options.fastSteps));
     for (const set of KERNEL_SETS) {
       log(
-        `${m.size}×${m.size}/${m.filters}/${m.depth}, round ${r + 1}: ${set} kernels ${(roundSeconds[set][r] ?? NaN).toFixed(3)} s/step ` +
+        `${shapeLabel(m)}/${m.filters}/${m.depth}, round ${r + 1}: ${set} kernels ${(roundSeconds[set][r] ?? NaN).toFixed(3)} s/step ` +
           `(CPU ${(cpuRoundSeconds[set][r] ?? NaN).toFixed(3)} s), loss ${lastLoss[set].toFixed(4)}`,
       );
     }
@@ -256,8 +276,7 @@ async function benchModel(samples: PreparedSample[], numClasses: number, m: { si
   model.dispose();
   const cpu = process.cpuUsage(cpu0);
   return {
-    model: { ...m, parameters: countParameters(config), numClasses },
-    samples: samples.length,
+    model: m,
     roundSeconds,
     stepSeconds,
     steps,
@@ -276,15 +295,15 @@ function report(results: readonly ModelResult[]): void {
   console.log('| model | parameters | stock s/step | core/kernels s/step | stock ÷ core/kernels | CPU s/step (stock, core/kernels) | ÷ in CPU time | steps (stock, fast) |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    const { size, filters, depth, parameters } = r.model;
+    const { filters, depth, parameters } = r.model;
     console.log(
-      `| ${size}×${size}, ${filters} filters, depth ${depth} | ${parameters.toLocaleString('en-US')} | ${r.stepSeconds.stock.toFixed(3)} | ${r.stepSeconds.fast.toFixed(3)} | ` +
+      `| ${shapeLabel(r.model)}, ${filters} filters, depth ${depth} | ${parameters.toLocaleString('en-US')} | ${r.stepSeconds.stock.toFixed(3)} | ${r.stepSeconds.fast.toFixed(3)} | ` +
         `${r.stockOverFast.toFixed(1)} | ${r.cpuStepSeconds.stock.toFixed(3)}, ${r.cpuStepSeconds.fast.toFixed(3)} | ${r.cpuStockOverFast.toFixed(1)} | ${r.steps.stock}, ${r.steps.fast} |`,
     );
   }
   for (const r of results) {
-    const { size, filters, depth } = r.model;
-    console.log(`\nKernels of a ${size}×${size}/${filters}/${depth} step: ms per step (share of the step), calls per step\n`);
+    const { filters, depth } = r.model;
+    console.log(`\nKernels of a ${shapeLabel(r.model)}/${filters}/${depth} step: ms per step (share of the step), calls per step\n`);
     console.log('| kernel | stock ms | stock share | core/kernels ms | core/kernels share | calls (stock, core/kernels) |');
     console.log('|---|---|---|---|---|---|');
     const names = [...new Set([...Object.keys(r.kernels.stock), ...Object.keys(r.kernels.fast)])];
@@ -300,6 +319,49 @@ function report(results: readonly ModelResult[]): void {
   }
 }
 
+type ModelSize = { size: number; filters: number; depth: number };
+
+/** A 2D U-Net on prepared slices. */
+function planeSpec(samples: PreparedSample[], numClasses: number, m: ModelSize): BenchSpec {
+  const config = (size: number): UNetConfig => ({ ...DEFAULT_UNET, inputHeight: size, inputWidth: size, baseFilters: m.filters, depth: m.depth, numClasses });
+  const rng = createRng(1);
+  let next = 0;
+  return {
+    model: { dims: 2, ...m, parameters: countParameters(config(m.size)), numClasses },
+    build: (size) => buildUNet(config(size)),
+    randomBatch: (size) => ({ x: tf.randomNormal([options.batch, size, size, 1]), y: tf.oneHot(tf.zeros([options.batch, size, size], 'int32'), numClasses) }),
+    batch: () => {
+      const indices = Array.from({ length: options.batch }, () => next++ % samples.length);
+      return makeBatch(samples, indices, rng, { numClasses });
+    },
+  };
+}
+
+/** A 3D U-Net on seeded synthetic volumes of its input size (2 classes). */
+function volumeSpec(m: ModelSize): BenchSpec {
+  const numClasses = 2;
+  const config = (size: number): UNet3DConfig => ({ ...DEFAULT_UNET3D, inputDepth: size, inputHeight: size, inputWidth: size, baseFilters: m.filters, depth: m.depth, numClasses });
+  const volumes = generateSynthetic3D({ seed: 1, count: 4, width: m.size, height: m.size, depth: m.size });
+  const voxels = m.size ** 3;
+  let next = 0;
+  return {
+    model: { dims: 3, ...m, parameters: countParameters3D(config(m.size)), numClasses },
+    build: (size) => buildUNet3D(config(size)),
+    randomBatch: (size) => ({ x: tf.randomNormal([options.batch, size, size, size, 1]), y: tf.oneHot(tf.zeros([options.batch, size, size, size], 'int32'), numClasses) }),
+    batch: () => {
+      const image = new Float32Array(options.batch * voxels);
+      const labels = new Int32Array(options.batch * voxels);
+      for (let b = 0; b < options.batch; b++) {
+        const v = volumes[next++ % volumes.length]!;
+        image.set(v.image.data, b * voxels);
+        labels.set(v.labels, b * voxels);
+      }
+      const shape = [options.batch, m.size, m.size, m.size];
+      return { x: tf.tensor(image, [...shape, 1]), y: tf.tidy(() => tf.oneHot(tf.tensor(labels, shape, 'int32'), numClasses)) };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
@@ -308,14 +370,19 @@ async function main(): Promise<void> {
       `load ${loadavg()[0]?.toFixed(2)}): ${options.cases} cases of ${options.data}, batch ${options.batch}, loss ${options.loss}, ${options.rounds} round(s) of ` +
       `${options.stockSteps} stock and ${options.fastSteps} core/kernels steps`,
   );
-  const dataset = await readCases(options.data, options.cases);
-  const numClasses = dataset.summary.numClasses;
-  log(`${dataset.cases.length} cases read, ${numClasses} classes`);
   const results: ModelResult[] = [];
-  for (const m of options.models) {
-    const samples = prepareSamples(dataset.cases, { inputWidth: m.size, inputHeight: m.size, depth: m.depth, channels: 1, slices: 'foreground' });
-    log(`${m.size}×${m.size}: ${samples.length} foreground slices (${samples[0]?.sourceWidth}×${samples[0]?.sourceHeight} and others, padded or shrunk to the input)`);
-    results.push(await benchModel(samples, numClasses, m));
+  if (options.models.length > 0) {
+    const dataset = await readCases(options.data, options.cases);
+    const numClasses = dataset.summary.numClasses;
+    log(`${dataset.cases.length} cases read, ${numClasses} classes`);
+    for (const m of options.models) {
+      const samples = prepareSamples(dataset.cases, { inputWidth: m.size, inputHeight: m.size, depth: m.depth, channels: 1, slices: 'foreground' });
+      log(`${m.size}×${m.size}: ${samples.length} foreground slices (${samples[0]?.sourceWidth}×${samples[0]?.sourceHeight} and others, padded or shrunk to the input)`);
+      results.push(await benchModel(planeSpec(samples, numClasses, m)));
+    }
+  }
+  for (const m of options.models3d) {
+    results.push(await benchModel(volumeSpec(m)));
   }
   switchKernels('fast');
   report(results);

@@ -4,8 +4,9 @@
  *
  * The stock tfjs-backend-cpu 4.22 kernels of a U-Net training step are plain loops, and some
  * read every element through TensorBuffer.get (Conv2DBackpropFilter alone is ≈ 85 % of a step
- * of the default 128 × 128 U-Net; docs/BENCHMARKS.md). registerFastCpuKernels() replaces them
- * with kernels over the raw typed arrays (cpu/*.ts), and adds the fused instance normalisation
+ * of the default 128 × 128 U-Net; Conv3D and its two gradients ≈ 87 % of a 32³ 3D U-Net's;
+ * docs/BENCHMARKS.md). registerFastCpuKernels() replaces them with kernels over the raw typed
+ * arrays (cpu/*.ts), and adds the fused instance normalisation
  * (instanceNorm.ts), which core/model's InstanceNormalization layer then uses on the CPU
  * backend. A replaced kernel hands what it does not cover (NCHW, other dtypes) to the stock one.
  *
@@ -15,10 +16,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel, conv2DKernel, fusedConv2DKernel } from './cpu/conv2d';
+import { conv3DBackpropFilterKernel, conv3DBackpropInputKernel, conv3DKernel } from './cpu/conv3d';
 import { addKernel, multiplyKernel, realDivKernel, reluKernel, softmaxKernel, stepKernel, subKernel, sumKernel } from './cpu/elementwise';
 import { instanceNormCpuKernel, instanceNormGradCpuKernel } from './cpu/instanceNorm';
+import { batchMatMulKernel } from './cpu/matMul';
+import { maxPool3DGradKernel, maxPool3DKernel } from './cpu/maxPool3d';
 import { maxPoolGradKernel } from './cpu/maxPoolGrad';
-import { sliceKernel, splitVKernel } from './cpu/slice';
+import { sliceKernel, splitVKernel, transposeKernel } from './cpu/slice';
 import { INSTANCE_NORM_GRAD_KERNEL, INSTANCE_NORM_KERNEL } from './instanceNorm';
 
 export { fusedInstanceNorm, hasFusedInstanceNorm, INSTANCE_NORM_GRAD_KERNEL, INSTANCE_NORM_KERNEL } from './instanceNorm';
@@ -30,8 +34,15 @@ const REPLACED: readonly { kernelName: string; make: (stock: tf.KernelFunc) => t
   { kernelName: 'Conv2DBackpropFilter', make: conv2DBackpropFilterKernel },
   { kernelName: 'Conv2DBackpropInput', make: conv2DBackpropInputKernel },
   { kernelName: 'MaxPoolGrad', make: maxPoolGradKernel },
+  { kernelName: 'Conv3D', make: conv3DKernel },
+  { kernelName: 'Conv3DBackpropFilterV2', make: conv3DBackpropFilterKernel },
+  { kernelName: 'Conv3DBackpropInputV2', make: conv3DBackpropInputKernel },
+  { kernelName: 'MaxPool3D', make: maxPool3DKernel },
+  { kernelName: 'MaxPool3DGrad', make: maxPool3DGradKernel },
+  { kernelName: 'BatchMatMul', make: batchMatMulKernel },
   { kernelName: 'Slice', make: sliceKernel },
   { kernelName: 'SplitV', make: splitVKernel },
+  { kernelName: 'Transpose', make: transposeKernel },
   { kernelName: 'Add', make: addKernel },
   { kernelName: 'Sub', make: subKernel },
   { kernelName: 'Multiply', make: multiplyKernel },

@@ -1,7 +1,7 @@
 /**
- * Slice, SplitV and MaxPoolGrad (fast CPU kernels) against tfjs-backend-cpu's stock kernels on
- * seeded random shapes; slices bit for bit in every dtype, the max-pool gradient with ties,
- * overlapping windows, strides and paddings.
+ * Slice, SplitV, Transpose and MaxPoolGrad (fast CPU kernels) against tfjs-backend-cpu's stock
+ * kernels on seeded random shapes; slices and transposes bit for bit in every dtype, the max-pool
+ * gradient with ties, overlapping windows, strides and paddings.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,39 @@ describe('Slice and SplitV (fast CPU kernels)', () => {
     const { stock, fast, fallbacks } = stockAndFast(() => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.concat([p, q], -1), r)))([a, b]));
     expect(fast).toEqual(stock);
     expect(fallbacks.SplitV).toBeUndefined();
+  });
+});
+
+describe('Transpose (fast CPU kernel)', () => {
+  const rand = mulberry32(11);
+  const cases = Array.from({ length: 24 }, (_, i) => {
+    const shape = Array.from({ length: randomInt(rand, 0, 5) }, () => randomInt(rand, 1, 5));
+    const perm = shape.map((_d, a) => a);
+    for (let a = perm.length - 1; a > 0; a--) {
+      const b = randomInt(rand, 0, a);
+      [perm[a], perm[b]] = [perm[b]!, perm[a]!];
+    }
+    const dtype = (['float32', 'int32', 'bool'] as const)[i % 3]!;
+    return { label: `${dtype} [${shape}] perm [${perm}]`, shape, perm, dtype, i };
+  });
+  it.each(cases.map((c) => [c.label, c] as const))('%s', (_label, c) => {
+    const r = mulberry32(400 + c.i);
+    const n = c.shape.reduce((a, b) => a * b, 1);
+    const x = tf.tensor(
+      Array.from({ length: n }, () => (c.dtype === 'float32' ? r() - 0.5 : c.dtype === 'int32' ? Math.floor(r() * 100) - 50 : Number(r() < 0.5))),
+      c.shape,
+      c.dtype,
+    );
+    const { stock, fast, fallbacks } = stockAndFast(() => tf.transpose(x, c.perm).cast('float32'));
+    expect(fast).toEqual(stock);
+    expect(fallbacks.Transpose).toBeUndefined();
+  });
+
+  it('reorders the 3D U-Net’s up-convolution: a rank-4 transpose [0, 2, 1, 3] and its gradient', () => {
+    const x = randomTensor([6, 10, 2, 12], 5);
+    const r = randomTensor([6, 2, 10, 12], 6);
+    const { stock, fast } = stockAndFast(() => [tf.transpose(x, [0, 2, 1, 3]), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.transpose(t, [0, 2, 1, 3]), r)))(x)]);
+    expect(fast).toEqual(stock);
   });
 });
 
