@@ -85,6 +85,9 @@ test('large 2D images train at native resolution on patches, the page says so, a
   await page.getByRole('combobox', { name: 'input size' }).selectOption('32');
   await page.getByRole('spinbutton', { name: 'base filters' }).fill('4');
   await page.getByRole('spinbutton', { name: 'memory budget (MiB)' }).fill('2048');
+  // The three-step probe: the time of a step, an epoch and the experiment on this backend.
+  await page.getByRole('button', { name: 'Measure a step' }).click();
+  await expect(page.getByTestId('plan-probe')).toContainText(/On webgpu, a step takes [\d.]+ ms: an epoch of 2 steps about \d+ s, the experiment \(1 run × up to 1 epochs\)/, { timeout: 60_000 });
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('training-progress')).toContainText('experiment finished', { timeout: 180_000 });
   expect(errors).toEqual([]);

@@ -28,6 +28,7 @@ import { resolutionOf, validateExperimentFile, validateStoredExperiment, type Ex
 import { RESOLUTIONS } from '../core/training/config';
 import { imageSizes, resolutionReport } from '../core/engine/resolution';
 import { datasetShape, proposePlan, requestDeviceProblems, type Proposal } from '../core/engine/planner';
+import { experimentTime, probeStepTime } from '../core/engine/probe';
 import { intFlag, UsageError, type CommandSpec, type Parsed } from './args';
 import { startBackend, type NodeBackend } from './backend';
 import { FileStore } from './fileStore';
@@ -84,7 +85,8 @@ export function configurationFrom(p: Parsed, text: string): StudioConfiguration 
     if (e instanceof ConfigLinkError) throw new UsageError(`--config: ${e.message}`, 'train');
     throw e;
   }
-  applyOverrides(p, configuration.settings);
+  // With --plan the flags apply after the proposal (train), so that they override it.
+  if (!p.flags.has('plan')) applyOverrides(p, configuration.settings);
   return configuration;
 }
 
@@ -321,6 +323,12 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
     backend: backend.name,
   });
   if (refusals.length) throw new UsageError(`refused before training: ${refusals.join('; ')}`, 'train');
+  if (p.flags.has('plan')) {
+    // The planner's probe: three timed steps of the experiment's model on this backend.
+    const probe = await probeStepTime(full);
+    const stepsPerEpoch = full.training.stepsPerEpoch ?? Math.max(1, Math.ceil((full.dims === 3 ? full.split.train.length : full.split.train.reduce((n, id) => n + (byId.get(id)?.image.dims[2] ?? 0), 0)) / (full.training.batchSize ?? 2)));
+    err.write(`plan: on ${probe.backend}, ${experimentTime(probe.msPerStep, stepsPerEpoch, full.training.maxEpochs ?? 1, full.runs.length).text}\n`);
+  }
   const reporter = new ProgressReporter(
     { runs: runs.map((r) => r.id ?? r.loss), maxEpochs: trained.training.maxEpochs ?? 1, stepsPerEpoch: 0, maxSteps: trained.training.maxSteps ?? 0 },
     err,

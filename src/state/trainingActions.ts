@@ -95,6 +95,12 @@ const onEvent: TrainingListener = (e) => {
     case 'inference':
       patch({ inference: { name: e.name, status: 'done', perCase: e.perCase } });
       return;
+    case 'probe':
+      if (useStudio.getState().training.probe?.key === e.key) patch({ probe: { key: e.key, status: 'done', result: e.result } });
+      return;
+    case 'probeFailed':
+      if (useStudio.getState().training.probe?.key === e.key) patch({ probe: { key: e.key, status: 'failed', message: e.message } });
+      return;
     case 'inferenceFailed':
       patch({ inference: null, error: `${e.name}: ${e.message}` });
       return;
@@ -183,6 +189,31 @@ export function proposalSettings(plan: Proposal): Partial<TrainingSettings> {
 }
 
 /**
+ * Optimizer steps per epoch of a request on the loaded dataset: its stepsPerEpoch, else one pass
+ * over the training samples, ⌈samples / batch⌉ (2-D: the training cases' axial slices, those with
+ * foreground when the request trains on those; 3-D: one patch per training volume).
+ */
+export function plannedStepsPerEpoch(request: ExperimentRequest): number {
+  const batch = request.training.batchSize ?? 2;
+  if (request.training.stepsPerEpoch) return request.training.stepsPerEpoch;
+  const train = new Set(request.split.train);
+  const cases = datasetRegistry.cases().filter((c) => train.has(c.id));
+  if ((request.dims ?? 2) === 3) return Math.max(1, Math.ceil(cases.length / batch));
+  let samples = 0;
+  for (const c of cases) {
+    const [w, h, d] = c.image.dims;
+    if (request.training.slices !== 'foreground') samples += d;
+    else for (let z = 0; z < d; z++) if (c.labels.subarray(z * w * h, (z + 1) * w * h).some((v) => v > 0)) samples++;
+  }
+  return Math.max(1, Math.ceil(samples / batch));
+}
+
+/** What a probe measured: the model, batch and first loss of a request (not its id, date or split). */
+export function probeKey(request: ExperimentRequest): string {
+  return JSON.stringify([request.dims ?? 2, request.model, request.training.batchSize, request.dataset.channels, request.dataset.numClasses, request.runs[0]?.loss]);
+}
+
+/**
  * Why an experiment request cannot start on the running backend and the loaded dataset: a step
  * over the adapter's buffer limits or the memory budget (core/engine/planner.ts), a 3D model on
  * 2D images. Empty when it can.
@@ -249,6 +280,24 @@ export const trainingActions = {
   },
   stop() {
     client.stop();
+  },
+  /** Times three training steps of the current configuration on the running backend (the planner's probe). */
+  probe() {
+    let request: ExperimentRequest;
+    try {
+      request = currentExperimentRequest({ id: 'probe', createdAt: new Date(0) });
+    } catch (e) {
+      patch({ error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    const problems = startProblems(request);
+    if (problems.length) {
+      patch({ error: `Not probed: ${problems.join('; ')}.` });
+      return;
+    }
+    const key = probeKey(request);
+    patch({ probe: { key, status: 'running' } });
+    client.probe(request, key);
   },
   /** Segmentations of slices of a case by runs of an experiment (live, last or stored); see PredictRequest. */
   predict(request: Omit<PredictRequest, 'requestId' | 'case' | 'datasetKey'>): Promise<PredictionResult> {

@@ -4,6 +4,7 @@ import { defaultSettings, type TrainingSettings } from '../core/engine/configura
 import type { ExperimentSnapshot } from '../core/training/experiment';
 import type { BackendInfo, BackendName } from '../worker/backend';
 import type { BrokenExperiment, ExperimentRequest, ExperimentStatus, StoredExperiment } from '../worker/trainingProtocol';
+import type { ProbeResult } from '../core/engine/probe';
 
 export { DEFAULT_SETTINGS, type TrainingSettings } from '../core/engine/configuration';
 
@@ -38,6 +39,8 @@ export interface TrainingState {
   viewing: string | null;
   /** Per-case results of a model loaded from files and run on the current dataset. */
   inference: { name: string; status: 'running' | 'done'; perCase: { id: string; dsc: number[] }[] } | null;
+  /** The planner's step-time probe of the configuration `key` (its request without id and date). */
+  probe: { key: string; status: 'running' | 'done' | 'failed'; result?: ProbeResult; message?: string } | null;
   error: string | null;
 }
 
@@ -58,6 +61,7 @@ export function initialTraining(): TrainingState {
     brokenExperiments: [],
     viewing: null,
     inference: null,
+    probe: null,
     error: null,
   };
 }

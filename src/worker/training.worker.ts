@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createEngine } from '../core/engine/engine';
+import { probeStepTime } from '../core/engine/probe';
 import { chooseBackend, switchBackend, BACKEND_ORDER, type BackendName } from './backend';
 import { ExperimentStore } from './experimentStore';
 import type { TrainingCommand, TrainingEvent } from './trainingProtocol';
@@ -130,6 +131,14 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
           post({ type: 'inference', name: cmd.name, perCase: await engine.predictions.infer(cmd.model, cmd.cases, cmd.numClasses) });
         } catch (e) {
           post({ type: 'inferenceFailed', name: cmd.name, message: message(e) });
+        }
+        return;
+      case 'probe':
+        await backendReady;
+        try {
+          post({ type: 'probe', key: cmd.key, result: await probeStepTime(cmd.request) });
+        } catch (e) {
+          post({ type: 'probeFailed', key: cmd.key, message: message(e) });
         }
         return;
       case 'remove':

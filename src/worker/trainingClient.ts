@@ -133,6 +133,10 @@ export class TrainingClient {
     this.send({ type: 'exportModel', id, run });
   }
 
+  probe(request: ExperimentRequest, key: string) {
+    this.send({ type: 'probe', request, key });
+  }
+
   infer(model: ModelFiles, name: string, cases: Case[], numClasses: number) {
     this.send({ type: 'infer', model, name, cases, numClasses });
   }

@@ -1,6 +1,7 @@
 /** Messages between the page and the training worker (which owns tfjs, the backend and every tensor). */
 import type { Case } from '../core/data/types';
 import type { BrokenExperiment } from '../core/engine/store';
+import type { ProbeResult } from '../core/engine/probe';
 import type { EngineEvent, InferenceCaseResult, RunPrediction } from '../core/engine/types';
 import type { ExperimentFile, ExperimentRequest, ModelFiles, StoredExperiment } from '../core/training/experimentFile';
 import type { BackendInfo, BackendName } from './backend';
@@ -35,6 +36,8 @@ export type TrainingCommand =
   | { type: 'resume'; id: string; cases: Case[]; datasetKey: string }
   | ({ type: 'predict' } & PredictRequest)
   | { type: 'stop' }
+  /** Times a few training steps of a request's model on the running backend (core/engine/probe.ts). */
+  | { type: 'probe'; request: ExperimentRequest; key: string }
   | { type: 'list' }
   /** Deletes a stored experiment (a StoredExperiment's or a BrokenExperiment's id), its weights and checkpoint. */
   | { type: 'remove'; id: string };
@@ -51,4 +54,6 @@ export type TrainingEvent =
   | { type: 'inferenceFailed'; name: string; message: string }
   | { type: 'inference'; name: string; perCase: InferenceCaseResult[] }
   | { type: 'prediction'; requestId: number; results: RunPrediction[]; failed: { run: string; message: string }[] }
-  | { type: 'predictionFailed'; requestId: number; message: string; missingCase?: boolean };
+  | { type: 'predictionFailed'; requestId: number; message: string; missingCase?: boolean }
+  | { type: 'probe'; key: string; result: ProbeResult }
+  | { type: 'probeFailed'; key: string; message: string };

@@ -5,7 +5,8 @@ import { formatScore, meanOfFinite } from '../../core/metrics/summary';
 import { INPUT_SIZES, SETTING_LIMITS, withinRule, type NumberRule, type NumericSetting } from '../../core/engine/configuration';
 import { truncateText } from '../../core/training/experimentFile';
 import { formatDuration } from '../../core/training/progress';
-import { currentExperimentRequest, datasetImageSizes, datasetPlan, developmentCaseCount, proposalSettings, startProblems, trainingActions } from '../../state/trainingActions';
+import { currentExperimentRequest, datasetImageSizes, datasetPlan, developmentCaseCount, plannedStepsPerEpoch, probeKey, proposalSettings, startProblems, trainingActions } from '../../state/trainingActions';
+import { experimentTime } from '../../core/engine/probe';
 import { estimateStepMemory, formatBytes, requestPlan } from '../../core/engine/planner';
 import { resolutionReport } from '../../core/engine/resolution';
 import type { Resolution } from '../../core/training/config';
@@ -232,11 +233,17 @@ function PlanPanel({ running }: { running: boolean }) {
   // Recomputed whenever the dataset, the backend, the settings or the losses' parameters change
   // (this component subscribes to each): planning is arithmetic on a few numbers per case.
   const plan = version >= 0 ? datasetPlan(settings.memoryBudget) : null;
-  let current: { estimate: ReturnType<typeof estimateStepMemory>; problems: string[] } | null = null;
+  const probe = useStudio((st) => st.training.probe);
+  let current: { estimate: ReturnType<typeof estimateStepMemory>; problems: string[]; key: string; time: string | null } | null = null;
   if (plan && backend !== undefined && params) {
     try {
       const request = currentExperimentRequest({ id: 'plan', createdAt: new Date(0) });
-      current = { estimate: estimateStepMemory(requestPlan(request)), problems: startProblems(request, settings) };
+      const key = probeKey(request);
+      const time =
+        probe?.key === key && probe.status === 'done' && probe.result
+          ? experimentTime(probe.result.msPerStep, plannedStepsPerEpoch(request), request.training.maxEpochs ?? 1, request.runs.length).text
+          : null;
+      current = { estimate: estimateStepMemory(requestPlan(request)), problems: startProblems(request, settings), key, time };
     } catch {
       current = null;
     }
@@ -260,6 +267,16 @@ function PlanPanel({ running }: { running: boolean }) {
           {formatBytes(current.estimate.largestTensor.bytes)}
           {limit ? ` (this adapter binds at most ${formatBytes(limit)})` : ''}
           {current.problems.length ? `. Start refuses it: ${current.problems.join('; ')}.` : '.'}
+        </p>
+      )}
+      {current && !current.problems.length && (
+        <p className="muted" data-testid="plan-probe">
+          <button type="button" disabled={running || !backend || probe?.status === 'running'} onClick={() => trainingActions.probe()}>
+            Measure a step
+          </button>{' '}
+          {probe?.key === current.key && probe.status === 'running' && 'timing three training steps…'}
+          {probe?.key === current.key && probe.status === 'failed' && <span className="bad">the probe failed: {probe.message}</span>}
+          {current.time && `On ${probe?.result?.backend ?? 'this backend'}, ${current.time}.`}
         </p>
       )}
     </div>
