@@ -9,15 +9,21 @@
  * settings change; those changes never hand the image to cornerstone again.
  *
  * Test hooks on the focusable viewport element (data-testid="slice-viewport"):
+ *   data-plane          the plane shown (axial, sagittal, coronal)
  *   data-slice          the slice index shown
+ *   data-crosshair      col,row of the crosshair's pixel ('' without one)
  *   data-image-renders  cornerstone renders so far
  *   data-overlay-draws  overlay canvas redraws so far
  *   data-transform      a,b,c,d,e,f of image pixel (x, y) → overlay canvas pixel
  *                       (a·x + c·y + e, b·x + d·y + f); pixel (i, j)'s centre is (i + 0.5, j + 0.5)
- * The overlay canvas (data-testid="overlay-canvas") has the pixel size of cornerstone's canvas.
+ * The overlay canvas (data-testid="overlay-canvas") has the pixel size of cornerstone's canvas;
+ * the crosshair (the shared cursor of the planes: a vertical and a horizontal line through the
+ * centre of its pixel, open around it) is drawn on a canvas of its own above it, so the overlay
+ * canvas holds overlay pixels only.
  *
  * Interaction: wheel = next / previous slice, Ctrl/⌘ + wheel = zoom about the pointer, left drag =
- * pan, right drag or Shift + left drag = window (→ wider, ↓ higher level); keys when focused:
+ * pan, a left click (no drag beyond 3 px) = move the cursor there (when onPick is given), right
+ * drag or Shift + left drag = window (→ wider, ↓ higher level); keys when focused:
  * ↓ / → next slice, ↑ / ← previous, Page Down / Page Up ± 10, Home / End first / last,
  * + / − zoom, 0 reset (zoom 1, no pan, auto window).
  */
@@ -59,7 +65,13 @@ export interface SliceViewportProps {
   label: string;
   /** Shown above the image (e.g. the run name and its DSC). */
   caption?: ReactNode;
-  size?: 'large' | 'tile';
+  size?: 'large' | 'medium' | 'tile';
+  /** The plane shown (data-plane). */
+  plane?: string;
+  /** The cursor's pixel in this image: a crosshair is drawn through its centre. */
+  crosshair?: { col: number; row: number } | null;
+  /** A left click on image pixel (col, row) (without dragging): moves the cursor. */
+  onPick?: (col: number, row: number) => void;
 }
 
 const ZOOM_MIN = 0.1;
@@ -70,8 +82,15 @@ const WHEEL_PER_SLICE = 100;
 /** Window drag: real units per pointer pixel = data range / this. */
 const WINDOW_DRAG_PIXELS = 400;
 
+/** Pointer travel (CSS pixels) below which a left press and release is a click, not a pan. */
+const CLICK_SLOP = 3;
+/** Half the crosshair's opening around the cursor, canvas pixels. */
+const CROSSHAIR_GAP = 6;
+const CROSSHAIR_COLOR = 'rgba(255, 96, 96, 0.9)';
+
 const HELP =
   'Wheel or ↑↓: slice · Ctrl+wheel or +/−: zoom · drag: pan · right-drag or Shift+drag: window (↔ width, ↕ level) · 0: reset';
+const HELP_PICK = `Click: move the cursor (sets the other planes' slices) · ${HELP}`;
 
 const clampZoom = (z: number) => Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, z));
 
@@ -93,6 +112,8 @@ interface Drag {
   center: number;
   width: number;
   perPixel: number;
+  /** A left press that has not moved beyond CLICK_SLOP yet (a click when released so). */
+  click: boolean;
 }
 
 interface OverlayBuffer {
@@ -116,11 +137,15 @@ export function SliceViewport({
   label,
   caption,
   size = 'large',
+  plane,
+  crosshair = null,
+  onPick,
 }: SliceViewportProps) {
   const helpId = useId();
   const stageRef = useRef<HTMLDivElement>(null);
   const csRef = useRef<HTMLDivElement>(null);
   const overlayRef = useRef<HTMLCanvasElement>(null);
+  const crossRef = useRef<HTMLCanvasElement>(null);
   const readoutRef = useRef<HTMLSpanElement>(null);
   const bufferRef = useRef<OverlayBuffer | null>(null);
   const counters = useRef({ renders: 0, draws: 0 });
@@ -149,10 +174,48 @@ export function SliceViewport({
       ctx.drawImage(buf.canvas, 0, 0);
       ctx.setTransform(1, 0, 0, 1, 0, 0);
     }
+    drawCrosshair(t, canvas.width, canvas.height);
     counters.current.draws += 1;
     stage.dataset.overlayDraws = String(counters.current.draws);
     stage.dataset.transform = t ? t.join(',') : '';
   });
+
+  /** The crosshair through the centre of the cursor's pixel, on its own canvas (cleared without one). */
+  function drawCrosshair(t: ReturnType<typeof imageToCanvasTransform>, w: number, h: number): void {
+    const cv = crossRef.current;
+    if (!cv) return;
+    if (cv.width !== w) cv.width = w;
+    if (cv.height !== h) cv.height = h;
+    const ctx = cv.getContext('2d');
+    if (!ctx) return;
+    ctx.clearRect(0, 0, cv.width, cv.height);
+    if (!t || !crosshair) return;
+    const at = (x: number, y: number) => [t[0] * x + t[2] * y + t[4], t[1] * x + t[3] * y + t[5]] as const;
+    const cx = crosshair.col + 0.5;
+    const cy = crosshair.row + 0.5;
+    const [px, py] = at(cx, cy);
+    ctx.strokeStyle = CROSSHAIR_COLOR;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (const [x0, y0, x1, y1] of [
+      [cx, 0, cx, image.height],
+      [0, cy, image.width, cy],
+    ] as const) {
+      const a = at(x0, y0);
+      const b = at(x1, y1);
+      const len = Math.hypot(b[0] - a[0], b[1] - a[1]);
+      if (len === 0) continue;
+      const ux = (b[0] - a[0]) / len;
+      const uy = (b[1] - a[1]) / len;
+      // Two segments, from each end to CROSSHAIR_GAP before the cursor's centre.
+      for (const end of [a, b]) {
+        const s = Math.sign((end[0] - px) * ux + (end[1] - py) * uy) || 1;
+        ctx.moveTo(end[0], end[1]);
+        ctx.lineTo(px + s * CROSSHAIR_GAP * ux, py + s * CROSSHAIR_GAP * uy);
+      }
+    }
+    ctx.stroke();
+  }
 
   const afterRender = useEffectEvent(() => {
     const stage = stageRef.current;
@@ -284,6 +347,32 @@ export function SliceViewport({
     drawOverlay();
   }, [truth, prediction, width, height, outline, showPrediction, tp, fp, fn, opacity, classFilter]);
 
+  // The crosshair moves without touching the image or the overlay pixels.
+  const crossCol = crosshair?.col ?? null;
+  const crossRow = crosshair?.row ?? null;
+  useEffect(() => {
+    const stage = stageRef.current;
+    if (stage) stage.dataset.crosshair = crossCol === null || crossRow === null ? '' : `${crossCol},${crossRow}`;
+    drawOverlay();
+  }, [crossCol, crossRow]);
+
+  /** The image pixel under a pointer position, or null outside the image. */
+  function pixelAt(clientX: number, clientY: number): { col: number; row: number } | null {
+    const cs = csRef.current;
+    const canvas = cs ? canvasOf(cs) : null;
+    const t = cs ? imageToCanvasTransform(cs) : null;
+    if (!canvas || !t) return null;
+    const rect = canvas.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) return null;
+    const u = ((clientX - rect.left) * canvas.width) / rect.width - t[4];
+    const v = ((clientY - rect.top) * canvas.height) / rect.height - t[5];
+    const det = t[0] * t[3] - t[1] * t[2];
+    if (det === 0) return null;
+    const col = Math.floor((t[3] * u - t[2] * v) / det);
+    const row = Math.floor((t[0] * v - t[1] * u) / det);
+    return col >= 0 && row >= 0 && col < image.width && row < image.height ? { col, row } : null;
+  }
+
   function goToSlice(s: number): void {
     const next = Math.min(sliceCount - 1, Math.max(0, s));
     if (next !== slice && sliceCount > 0) onSlice(next);
@@ -356,6 +445,7 @@ export function SliceViewport({
       center: info.window.center,
       width: info.window.width,
       perPixel: (range > 0 ? range : info.window.width) / WINDOW_DRAG_PIXELS,
+      click: mode === 'pan' && e.button === 0 && onPick !== undefined,
     };
   }
 
@@ -364,6 +454,10 @@ export function SliceViewport({
     if (!d || d.pointerId !== e.pointerId) return;
     const dx = e.clientX - d.x0;
     const dy = e.clientY - d.y0;
+    if (d.click) {
+      if (Math.hypot(dx, dy) <= CLICK_SLOP) return;
+      d.click = false;
+    }
     if (d.mode === 'pan') {
       onViewChange({ panX: d.panX + dx / d.scaleX, panY: d.panY + dy / d.scaleY });
     } else {
@@ -376,6 +470,10 @@ export function SliceViewport({
     if (!d || d.pointerId !== e.pointerId) return;
     dragRef.current = null;
     if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
+    if (d.click && e.type === 'pointerup' && onPick) {
+      const p = pixelAt(e.clientX, e.clientY);
+      if (p) onPick(p.col, p.row);
+    }
   }
 
   return (
@@ -386,12 +484,13 @@ export function SliceViewport({
         className="sv-stage"
         data-testid="slice-viewport"
         data-slice={slice}
+        data-plane={plane}
         tabIndex={0}
         role="application"
         aria-roledescription="slice viewer"
         aria-label={label}
         aria-describedby={helpId}
-        title={HELP}
+        title={onPick ? HELP_PICK : HELP}
         onKeyDown={onKeyDown}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
@@ -401,16 +500,17 @@ export function SliceViewport({
       >
         <div ref={csRef} className="sv-cornerstone" />
         <canvas ref={overlayRef} className="sv-overlay" data-testid="overlay-canvas" aria-hidden="true" />
+        <canvas ref={crossRef} className="sv-overlay" data-testid="crosshair-canvas" aria-hidden="true" />
         {sliceCount > 1 && (
           <span className="sv-badge sv-slice" aria-hidden="true">
             {slice + 1} / {sliceCount}
           </span>
         )}
-        {size === 'large' && <span ref={readoutRef} className="sv-badge sv-readout" aria-hidden="true" />}
+        {size !== 'tile' && <span ref={readoutRef} className="sv-badge sv-readout" aria-hidden="true" />}
       </div>
       <p ref={problemRef} className="sv-problem bad" role="alert" />
       <p id={helpId} className={size === 'large' ? 'sv-help' : 'sv-help sv-help--hidden'}>
-        {HELP}
+        {onPick ? HELP_PICK : HELP}
       </p>
     </div>
   );

@@ -1,9 +1,15 @@
 /**
- * The viewer: one case, one slice, the ground truth and one run's prediction as overlays (true
- * positives, false positives in magenta, false negatives in green, the truth outline), with the
- * predicted masks to download in the source geometry.
+ * The viewer: one case, the ground truth and one run's prediction as overlays (true positives,
+ * false positives in magenta, false negatives in green, the truth outline), with the predicted
+ * masks to download in the source geometry. A volume is shown in three planes, axial, sagittal
+ * and coronal, that share a cursor: a click in one plane moves it, which sets the slices of the
+ * other two, and every plane draws it as a crosshair. Slice keys act on the focused plane (or,
+ * with nothing focused, on the last one focused); A, S and C focus the axial, sagittal and
+ * coronal plane. The sagittal and coronal predictions are cut from the run's predicted label
+ * volume (state/predictions.ts), asked for while those planes are shown. A 2-D picture has the
+ * axial view only.
  */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { zipSync } from 'fflate';
 import { joinSlices, predictionFile } from '../../core/io/predictionFiles';
 import { formatScore } from '../../core/metrics/summary';
@@ -12,28 +18,37 @@ import { classValues } from '../../core/data/labels';
 import { maskToLabels } from '../../core/data/predictionMask';
 import type { Case } from '../../core/data/types';
 import { download } from '../../state/download';
-import { getFilePrediction, getPrediction, getPredictionFailure, predictWholeCase, setFilePrediction } from '../../state/predictions';
+import type { Plane } from '../../core/viz/planes';
+import {
+  getFilePrediction,
+  getPrediction,
+  getPredictionFailure,
+  getVolumePrediction,
+  getVolumePredictionFailure,
+  predictWholeCase,
+  setFilePrediction,
+} from '../../state/predictions';
 import { useStudio, viewer } from '../../state/store';
 import { trainingActions } from '../../state/trainingActions';
-import { CaseBar, clampSlice } from './CaseBar';
+import { CaseBar, clampSlice, usePlaneKeys } from './CaseBar';
 import { OverlayControls } from './OverlayControls';
-import { SliceViewport } from './SliceViewport';
-import { caseTestDsc, flipYOf, sliceCountOf, sliceDsc, useSliceData, useSlicePredictions, useViewerContext, type ShownExperiment } from './viewerData';
+import { PlaneViewport } from './PlaneViewport';
+import { setNavPlane, usePlaneNavigation } from './planeNav';
+import { caseTestDsc, sliceCountOf, sliceDsc, useSlicePredictions, useViewerContext, useVolumePredictions, type ShownExperiment } from './viewerData';
 
 const FILE_RUN = '\u0000file';
 
 
+const PLANE_TITLES: Record<Plane, string> = { axial: 'Axial', sagittal: 'Sagittal', coronal: 'Coronal' };
+
+/** Weights a prediction came from, in words. */
+function weightsNote(p: { weights: 'current' | 'best'; epochs: number }): string {
+  return p.weights === 'best' ? `best weights of ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}` : `weights after epoch ${p.epochs}`;
+}
+
 export function ViewerView() {
   const { exp, cases, current, state, version, numClasses, classNames } = useViewerContext();
-  const runs = exp?.snapshot?.runs ?? [];
-  const file = current ? getFilePrediction(current.id) : undefined;
-  const run = state.run === FILE_RUN ? (file ? FILE_RUN : null) : (state.run && runs.some((r) => r.id === state.run) ? state.run : (runs[0]?.id ?? (file ? FILE_RUN : null)));
-  const slice = current ? clampSlice(current, state.slice) : 0;
-  const runList = run && run !== FILE_RUN ? [run] : [];
-  useSlicePredictions(exp, current, slice, runList);
-  const data = useSliceData(current, slice, version);
-
-  if (!current || !data) {
+  if (!current) {
     return (
       <section className="panel">
         <h2>Viewer</h2>
@@ -41,38 +56,84 @@ export function ViewerView() {
       </section>
     );
   }
-  const { image, truth } = data;
-  const plane = current.image.dims[0] * current.image.dims[1];
-  let prediction: Uint8Array | null = null;
+  return <CaseViewer exp={exp} cases={cases} current={current} state={state} version={version} numClasses={numClasses} classNames={classNames} />;
+}
+
+type ViewerContext = ReturnType<typeof useViewerContext>;
+
+function CaseViewer({ exp, cases, current, state, version, numClasses, classNames }: Omit<ViewerContext, 'current'> & { current: Case }) {
+  const runs = exp?.snapshot?.runs ?? [];
+  const file = current ? getFilePrediction(current.id) : undefined;
+  const run = state.run === FILE_RUN ? (file ? FILE_RUN : null) : (state.run && runs.some((r) => r.id === state.run) ? state.run : (runs[0]?.id ?? (file ? FILE_RUN : null)));
+  const slice = clampSlice(current, state.slice);
+  const runList = run && run !== FILE_RUN ? [run] : [];
+  const nav = usePlaneNavigation(current, slice);
+  const several = nav.planes.length > 1;
+  useSlicePredictions(exp, current, slice, runList);
+  useVolumePredictions(exp, current, runList, several);
+  const stackRef = useRef<HTMLDivElement>(null);
+  usePlaneKeys(nav.planes, (p) => {
+    setNavPlane(p);
+    stackRef.current?.querySelector<HTMLElement>(`[data-testid="slice-viewport"][data-plane="${p}"]`)?.focus({ preventScroll: true });
+  });
+
+  // The prediction: the axial slice's own, and the label volume the other planes are cut from.
+  let slicePrediction: Uint8Array | null | undefined;
+  let volume: Uint8Array | null = null;
   let note = '';
+  let volumeNote = '';
   if (run === FILE_RUN && file) {
-    prediction = file.labels.subarray(slice * plane, (slice + 1) * plane);
-    note = 'mask file';
+    volume = file.labels;
+    note = volumeNote = 'mask file';
   } else if (run && exp) {
     const p = getPrediction(exp.id, run, current.id, slice);
+    const v = getVolumePrediction(exp.id, run, current.id);
     const failure = getPredictionFailure(exp.id, run, current.id, slice);
-    prediction = p?.labels ?? null;
+    const volumeFailure = getVolumePredictionFailure(exp.id, run, current.id);
+    slicePrediction = p?.labels ?? null;
+    volume = v?.labels ?? null;
     const untrained = exp.live && (runs.find((r) => r.id === run)?.epochs.length ?? 0) === 0;
-    note = failure
-      ? `cannot predict: ${failure}`
-      : p
-        ? p.weights === 'best'
-          ? `best weights of ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}`
-          : `weights after epoch ${p.epochs}`
-        : untrained
-          ? 'waiting for its first epoch'
-          : 'predicting…';
+    const waiting = untrained ? 'waiting for its first epoch' : 'predicting…';
+    note = failure ? `cannot predict: ${failure}` : p ? weightsNote(p) : waiting;
+    volumeNote = volumeFailure && !v ? `cannot predict: ${volumeFailure}` : v ? weightsNote(v) : waiting;
   }
   const history = exp?.snapshot?.runs.find((r) => r.id === run);
   const caseDsc = history ? caseTestDsc(history, current.id, state.overlay.classFilter) : null;
   const runLabel = run === FILE_RUN ? (file?.name ?? '') : (runs.find((r) => r.id === run)?.label ?? 'ground truth only');
+  const common = { c: current, nav, version, overlay: state.overlay, view: state.view, volume };
+  const axial = (
+    <PlaneViewport
+      {...common}
+      plane="axial"
+      {...(slicePrediction !== undefined ? { slicePrediction } : {})}
+      label={(k, n) => `Case ${current.id}, ${several ? 'axial ' : ''}slice ${k + 1} of ${n}`}
+      size="large"
+      caption={(truth, prediction) => (
+        <span data-testid="viewer-caption">
+          {several && <span className="plane-name">Axial · </span>}
+          <strong>{runLabel}</strong>
+          {prediction ? ` · slice DSC ${formatScore(sliceDsc(truth, prediction, state.overlay.classFilter, numClasses))}` : ''}
+          {caseDsc !== null ? ` · case DSC (test) ${formatScore(caseDsc)}` : ''}
+          {note ? ` · ${note}` : ''}
+        </span>
+      )}
+    />
+  );
   return (
     <div className="viewer-view">
       <div className="viewer-side">
         <section className="panel" aria-labelledby="viewer-title">
           <h2 id="viewer-title">Viewer</h2>
           <p className="muted">{exp ? `Experiment: ${exp.request.name}` : 'No experiment yet: the image and its ground truth. Train in Train & compare, or load a mask file below.'}</p>
-          <CaseBar cases={cases} current={current} slice={slice} exp={exp} />
+          <CaseBar
+            cases={cases}
+            current={current}
+            exp={exp}
+            slice={nav.indexOf(nav.plane)}
+            count={nav.geometry(nav.plane).count}
+            onSlice={(i) => nav.setIndex(nav.plane, i)}
+            {...(several ? { plane: nav.plane, planeKeys: true } : {})}
+          />
           <label className="field">
             Prediction{' '}
             <select value={run ?? ''} onChange={(e) => viewer.setRun(e.currentTarget.value || null)}>
@@ -90,30 +151,37 @@ export function ViewerView() {
           <PredictionExport exp={exp} run={run === FILE_RUN ? null : run} current={current} cases={cases} numClasses={numClasses} />
         </section>
       </div>
-      <div className="viewer-main">
-        <SliceViewport
-          image={image}
-          truth={truth}
-          prediction={prediction}
-          overlay={state.overlay}
-          view={state.view}
-          onViewChange={viewer.setView}
-          slice={slice}
-          sliceCount={sliceCountOf(current)}
-          onSlice={viewer.setSlice}
-          flipY={flipYOf(current)}
-          label={`Case ${current.id}, slice ${slice + 1} of ${sliceCountOf(current)}`}
-          size="large"
-          caption={
-            <span data-testid="viewer-caption">
-              <strong>{runLabel}</strong>
-              {prediction ? ` · slice DSC ${formatScore(sliceDsc(truth, prediction, state.overlay.classFilter, numClasses))}` : ''}
-              {caseDsc !== null ? ` · case DSC (test) ${formatScore(caseDsc)}` : ''}
-              {note ? ` · ${note}` : ''}
-            </span>
-          }
-        />
-      </div>
+      {several ? (
+        // The axial plane stays the one in .viewer-main; sagittal and coronal beside it.
+        <div className="viewer-stack" ref={stackRef}>
+          <div className="viewer-main" onFocus={() => setNavPlane('axial')}>
+            {axial}
+          </div>
+          <div className="viewer-planes">
+            {(['sagittal', 'coronal'] as const).map((p) => (
+              <div key={p} className="viewer-plane" onFocus={() => setNavPlane(p)}>
+                <PlaneViewport
+                  {...common}
+                  plane={p}
+                  label={(k, n) => `Case ${current.id}, ${p} slice ${k + 1} of ${n}`}
+                  size="medium"
+                  caption={() => (
+                    <span data-testid={`plane-caption-${p}`}>
+                      <span className="plane-name">{PLANE_TITLES[p]} · </span>
+                      <strong>{runLabel}</strong>
+                      {volumeNote ? ` · ${volumeNote}` : ''}
+                    </span>
+                  )}
+                />
+              </div>
+            ))}
+          </div>
+        </div>
+      ) : (
+        <div className="viewer-main" ref={stackRef}>
+          {axial}
+        </div>
+      )}
     </div>
   );
 }

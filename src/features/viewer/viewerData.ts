@@ -4,16 +4,16 @@
  * per-run predictions of that slice (asked for as training goes on).
  */
 import { useEffect, useMemo } from 'react';
-import { sliceOf } from '../../core/io/slice';
 import type { Case } from '../../core/data/types';
 import { splitOf } from '../../core/data/split';
 import type { ExperimentSnapshot, RunHistory } from '../../core/training/experiment';
 import { autoWindow, finiteRange, type DisplayWindow } from '../../core/viz/windowing';
 import type { ViewerImage } from './cornerstoneAdapter';
 import { overlayCounts } from '../../core/viz/overlay';
+import { planeGeometry, planeImage, planeLabels, type Plane } from '../../core/viz/planes';
 import { meanOfFinite } from '../../core/metrics/summary';
 import { datasetRegistry } from '../../state/datasetRegistry';
-import { requestSlice, usePredictionsVersion } from '../../state/predictions';
+import { requestSlice, requestVolume, usePredictionsVersion } from '../../state/predictions';
 import { useStudio } from '../../state/store';
 import type { ExperimentRequest } from '../../worker/trainingProtocol';
 
@@ -86,12 +86,17 @@ function rangeOf(c: Case): { min: number; max: number; window: DisplayWindow } {
   return r;
 }
 
-/** Axial slice k of a case as a display image (NIfTI volumes: row 0 is posterior, drawn at the bottom: see flipY). */
-export function displaySlice(c: Case, k: number, version: number): ViewerImage {
-  const s = sliceOf(c.image, 2, k);
+/**
+ * Slice k of a plane of a case as a display image (core/viz/planes.ts: axial x × y, coronal
+ * x × z, sagittal y × z), with the plane's column and row spacing so that anisotropic voxels
+ * keep their aspect, and the volume's range and window so that every plane is windowed alike.
+ */
+export function displayPlane(c: Case, plane: Plane, k: number, version: number): ViewerImage {
+  const s = planeImage(c.image, plane, k);
+  const g = planeGeometry(plane, c.image.dims, c.image.spacing);
   const r = rangeOf(c);
   return {
-    id: `${version}:${c.id}:${k}`,
+    id: plane === 'axial' ? `${version}:${c.id}:${k}` : `${version}:${c.id}:${plane}:${k}`,
     width: s.width,
     height: s.height,
     channels: Math.min(4, Math.max(1, s.channels)) as ViewerImage['channels'],
@@ -99,20 +104,42 @@ export function displaySlice(c: Case, k: number, version: number): ViewerImage {
     min: r.min,
     max: r.max,
     window: r.window,
-    columnSpacing: c.image.spacing[0],
-    rowSpacing: c.image.spacing[1],
+    columnSpacing: g.columnSpacing,
+    rowSpacing: g.rowSpacing,
   };
+}
+
+/** Axial slice k of a case as a display image (NIfTI volumes: row 0 is posterior, drawn at the bottom: see flipY). */
+export function displaySlice(c: Case, k: number, version: number): ViewerImage {
+  return displayPlane(c, 'axial', k, version);
 }
 
 /** The ground-truth labels of axial slice k. */
 export function truthSlice(c: Case, k: number): Uint8Array {
-  const plane = c.image.dims[0] * c.image.dims[1];
-  return c.labels.subarray(k * plane, (k + 1) * plane);
+  return planeLabels(c.labels, c.image.dims, 'axial', k);
 }
 
 /** NIfTI slices are drawn with anterior at the top (row 0 at the bottom); pictures as stored. */
 export function flipYOf(c: Case): boolean {
   return c.image.source.format === 'nifti1' || c.image.source.format === 'nifti2';
+}
+
+/**
+ * Whether a plane's row 0 is drawn at the bottom: sagittal and coronal images always (z, superior,
+ * increases upward on screen), axial slices as flipYOf says.
+ */
+export function planeFlipY(c: Case, plane: Plane): boolean {
+  return plane === 'axial' ? flipYOf(c) : true;
+}
+
+/** The display image and ground truth of slice k of a plane, kept while case, plane, slice and dataset stay. */
+export function usePlaneData(c: Case | null, plane: Plane, k: number, version: number): { image: ViewerImage; truth: Uint8Array } | null {
+  return useMemo(() => (c ? { image: displayPlane(c, plane, k, version), truth: planeLabels(c.labels, c.image.dims, plane, k) } : null), [c, plane, k, version]);
+}
+
+/** Slice k of a plane of a label volume (the whole case), kept while they stay; null without a volume. */
+export function usePlaneCut(labels: Uint8Array | null, c: Case, plane: Plane, k: number): Uint8Array | null {
+  return useMemo(() => (labels && labels.length === c.labels.length ? planeLabels(labels, c.image.dims, plane, k) : null), [labels, c, plane, k]);
 }
 
 /**
@@ -130,9 +157,9 @@ export function sliceDsc(truth: Uint8Array, pred: Uint8Array, classFilter: numbe
   return meanOfFinite(Array.from({ length: numClasses - 1 }, (_, k) => one(k + 1)));
 }
 
-/** The display image and ground truth of a slice, kept while case, slice and dataset stay. */
+/** The display image and ground truth of an axial slice, kept while case, slice and dataset stay. */
 export function useSliceData(c: Case | null, slice: number, version: number): { image: ViewerImage; truth: Uint8Array } | null {
-  return useMemo(() => (c ? { image: displaySlice(c, slice, version), truth: truthSlice(c, slice) } : null), [c, slice, version]);
+  return usePlaneData(c, 'axial', slice, version);
 }
 
 /** Mean over foreground classes of a run's test DSC for one case (classFilter 'any': mean over classes). */
@@ -142,14 +169,30 @@ export function caseTestDsc(run: RunHistory, caseId: string, classFilter: number
   return meanOfFinite(classFilter === 'any' ? r.dsc : [r.dsc[classFilter - 1] ?? NaN]);
 }
 
-/** Keeps the predictions of the shown slice for these runs up to date as their epochs grow. */
-export function useSlicePredictions(exp: ShownExperiment | null, c: Case | null, slice: number, runIds: readonly string[]): void {
+/** The runs worth asking predictions of (trained at least one epoch, or stored), with their state. */
+function useWantedRuns(exp: ShownExperiment | null, runIds: readonly string[]) {
   const runs = exp?.snapshot?.runs;
   const wanted = useMemo(
     () => (runs ?? []).filter((r) => runIds.includes(r.id) && (r.epochs.length > 0 || !exp?.live)).map((r) => ({ id: r.id, epochs: r.epochs.length, done: r.test !== null })),
     [runs, runIds, exp?.live],
   );
-  const key = wanted.map((w) => `${w.id}:${w.epochs}:${w.done}`).join('|');
+  return { wanted, key: wanted.map((w) => `${w.id}:${w.epochs}:${w.done}`).join('|') };
+}
+
+/** Keeps the predicted label volumes of these runs (for sagittal and coronal planes) up to date as their epochs grow; nothing while `enabled` is false. */
+export function useVolumePredictions(exp: ShownExperiment | null, c: Case | null, runIds: readonly string[], enabled: boolean): void {
+  const { wanted, key } = useWantedRuns(exp, runIds);
+  const cacheVersion = usePredictionsVersion();
+  useEffect(() => {
+    if (!enabled || !exp || !c || wanted.length === 0) return;
+    requestVolume({ experimentId: exp.id, caseId: c.id, dims: c.image.dims, runs: wanted });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` stands for `wanted`
+  }, [enabled, exp?.id, c, key, cacheVersion]);
+}
+
+/** Keeps the predictions of the shown slice for these runs up to date as their epochs grow. */
+export function useSlicePredictions(exp: ShownExperiment | null, c: Case | null, slice: number, runIds: readonly string[]): void {
+  const { wanted, key } = useWantedRuns(exp, runIds);
   // Also after every change of the cache: failures cleared for a retry are asked for again.
   const cacheVersion = usePredictionsVersion();
   useEffect(() => {
