@@ -30,7 +30,7 @@ const PAGE_FORBIDDEN_IMPORTS = {
   patterns: [
     { group: ['@tensorflow/*'], message: 'tfjs runs in the workers only.', allowTypeImports: true },
     {
-      regex: '(^|/)core/(losses(/index|/distribution|/region|/tensors|/selfcheck)?|model(/.*)?|kernels(/.*)?|training(/index|/experiment|/trainer|/checkpoint|/checkpointCodec|/optimizer|/slidingWindow|/samples|/stepBench)?|engine/(engine|trainingService|predictionService))$',
+      regex: '(^|/)core/(losses(/index|/distribution|/region|/tensors|/selfcheck)?|model(/.*)?|kernels(/.*)?|training(/index|/experiment|/trainer|/checkpoint|/checkpointCodec|/optimizer|/slidingWindow|/slidingWindow3d|/volumes|/samples|/stepBench)?|engine/(engine|trainingService|predictionService|probe))$',
       message: 'this module loads tfjs: pages use the tfjs-free modules (losses/registry, training/runs, …) or ask a worker.',
       allowTypeImports: true,
     },

@@ -350,3 +350,26 @@ export function datasetShape(cases: readonly { image: { dims: readonly number[];
     classes,
   };
 }
+
+/** "about 3 min" from milliseconds. */
+export function formatEstimate(ms: number): string {
+  const s = ms / 1000;
+  if (s < 90) return `about ${Math.max(1, Math.round(s))} s`;
+  if (s < 90 * 60) return `about ${Math.round(s / 60)} min`;
+  if (s < 48 * 3600) return `about ${(s / 3600).toFixed(s < 10 * 3600 ? 1 : 0)} h`;
+  return `about ${(s / 86400).toFixed(1)} days`;
+}
+
+/**
+ * The time an experiment takes at a probed step time: steps per epoch × epochs × runs (the
+ * validation passes are not counted), in words.
+ */
+export function experimentTime(msPerStep: number, stepsPerEpoch: number, epochs: number, runs: number): { epochMs: number; totalMs: number; text: string } {
+  const epochMs = msPerStep * stepsPerEpoch;
+  const totalMs = epochMs * epochs * runs;
+  return {
+    epochMs,
+    totalMs,
+    text: `a step takes ${msPerStep.toFixed(msPerStep < 10 ? 1 : 0)} ms: an epoch of ${stepsPerEpoch} steps ${formatEstimate(epochMs)}, the experiment (${runs} run${runs === 1 ? '' : 's'} × up to ${epochs} epochs) up to ${formatEstimate(totalMs)}, validation not counted`,
+  };
+}

@@ -6,8 +6,7 @@ import { INPUT_SIZES, SETTING_LIMITS, withinRule, type NumberRule, type NumericS
 import { truncateText } from '../../core/training/experimentFile';
 import { formatDuration } from '../../core/training/progress';
 import { currentExperimentRequest, datasetImageSizes, datasetPlan, developmentCaseCount, plannedStepsPerEpoch, probeKey, proposalSettings, startProblems, trainingActions } from '../../state/trainingActions';
-import { experimentTime } from '../../core/engine/probe';
-import { estimateStepMemory, formatBytes, requestPlan } from '../../core/engine/planner';
+import { estimateStepMemory, experimentTime, formatBytes, requestPlan } from '../../core/engine/planner';
 import { resolutionReport } from '../../core/engine/resolution';
 import type { Resolution } from '../../core/training/config';
 import type { BrokenExperiment } from '../../worker/trainingProtocol';
