@@ -111,6 +111,14 @@ test.describe('real data from ../shared/data', () => {
     await page.getByRole('button', { name: 'Use this plan' }).click();
     await expect(page.getByRole('combobox', { name: 'model' })).toHaveValue('3');
     await expect(page.getByRole('combobox', { name: 'resolution' })).toBeDisabled();
+    // What the target spacing does to the volumes: at 1 mm already (the plan's median), then 2 mm in z.
+    const note = page.getByTestId('resolution-note');
+    await expect(note).toContainText('3D: every volume is already at 1 × 1 × 1 mm; nothing is resampled.');
+    await page.getByRole('textbox', { name: /spacing/ }).fill('1, 1, 2');
+    await expect(note).toContainText('3D: 4 of 4 volumes are resampled to 1 × 1 × 2 mm (images trilinear, labels nearest)');
+    await expect(note).toContainText('z 2.00× coarser');
+    await page.getByRole('textbox', { name: /spacing/ }).fill('');
+    await expect(note).toContainText('3D: every volume trains at its own spacing; nothing is resampled.');
     // Smaller than the plan, for SwiftShader: 32×32×16 patches, depth 2, 4 filters.
     await tinyModel(page, 'Dice');
     await page.getByRole('spinbutton', { name: 'input width' }).fill('32');

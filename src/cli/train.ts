@@ -26,7 +26,7 @@ import { isLossId, type LossId } from '../core/losses/registry';
 import { resolveRunSpecs } from '../core/training/experiment';
 import { resolutionOf, validateExperimentFile, validateStoredExperiment, type ExperimentFile, type ExperimentRequest } from '../core/training/experimentFile';
 import { RESOLUTIONS } from '../core/training/config';
-import { imageSizes, resolutionReport } from '../core/engine/resolution';
+import { imageSizes, resolutionReport, spacingReport } from '../core/engine/resolution';
 import { datasetShape, proposePlan, requestDeviceProblems, type Proposal } from '../core/engine/planner';
 import { experimentTime, probeStepTime } from '../core/engine/probe';
 import { intFlag, UsageError, type CommandSpec, type Parsed } from './args';
@@ -309,7 +309,10 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
   );
   if (full.dims === 3) {
     const m = full.model;
-    err.write(`3D U-Net on ${m.inputWidth}×${m.inputHeight}×${m.inputDepth ?? 0} patches (depth ${m.depth}, ${m.baseFilters} base filters); volumes ${full.spacing ? `resampled to ${full.spacing.join(' × ')} mm` : 'at their own spacing'}, scored on their own grid\n`);
+    err.write(`3D U-Net on ${m.inputWidth}×${m.inputHeight}×${m.inputDepth ?? 0} patches (depth ${m.depth}, ${m.baseFilters} base filters)\n`);
+    const sr = spacingReport(full.dataset.caseIds.flatMap((id) => byId.get(id) ?? []), full.spacing ?? null);
+    err.write(`${sr.summary}\n`);
+    for (const l of sr.lines) err.write(`  ${l}\n`);
   } else err.write(`${report.summary}\n`);
   if (report.shrinks) for (const n of report.sizes.filter((x) => x.kind === 'resized')) err.write(`  ${n.text}\n`);
 

@@ -3,6 +3,7 @@
  * training worker does the work; its events update the store, step updates at most 4 times a
  * second so the page stays responsive however fast the GPU steps.
  */
+import type { Case } from '../core/data/types';
 import { splitCases } from '../core/data/split';
 import { buildExperimentRequest, describeDataset, modelChannels } from '../core/engine/experimentRequest';
 import type { ExperimentSnapshot } from '../core/training/experiment';
@@ -149,6 +150,11 @@ export function developmentCaseCount(splitSeed = useStudio.getState().dataset.sp
   if (!cases.length) return null;
   const split = splitCases(cases, splitSeed);
   return split.train.length + split.validation.length;
+}
+
+/** The loaded dataset's cases (read-only; they live outside React in the dataset registry). */
+export function datasetCases(): readonly Case[] {
+  return datasetRegistry.cases();
 }
 
 /** The distinct image (or axial slice) sizes of the loaded dataset, most frequent first; empty without a dataset. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageSizes, resolutionReport } from './resolution';
+import { imageSizes, resolutionReport, spacingReport } from './resolution';
 
 describe('resolution report', () => {
   const drive = [{ width: 565, height: 584, cases: 20 }];
@@ -44,5 +44,17 @@ describe('resolution report', () => {
       { width: 30, height: 40, cases: 1 },
       { width: 8, height: 8, cases: 1 },
     ]);
+  });
+
+  it('says which volumes a 3D target spacing resamples, to what, and by how much per axis', () => {
+    const ct = { image: { dims: [512, 512, 64], spacing: [0.78, 0.78, 5] } };
+    const iso = { image: { dims: [100, 100, 100], spacing: [1.62, 1.62, 3.22] } };
+    // By hand: 512·0.78/1.62 = 246.5 → 247; 64·5/3.22 = 99.4 → 99; x, y 1.62/0.78 = 2.08× coarser, z 3.22/5 → 1.55× finer.
+    const r = spacingReport([ct, ct, iso], [1.62, 1.62, 3.22]);
+    expect(r.resampled).toBe(2);
+    expect(r.lines).toEqual(['512×512×64 at 0.78 × 0.78 × 5 mm (2 volumes) → 247×247×99 at 1.62 × 1.62 × 3.22 mm: x 2.08× coarser, y 2.08× coarser, z 1.55× finer']);
+    expect(r.summary).toBe("3D: 2 of 3 volumes are resampled to 1.62 × 1.62 × 3.22 mm (images trilinear, labels nearest); predictions are scored back on each volume's own grid.");
+    expect(spacingReport([iso], [1.62, 1.62, 3.22]).summary).toBe('3D: every volume is already at 1.62 × 1.62 × 3.22 mm; nothing is resampled.');
+    expect(spacingReport([ct], null).summary).toContain('nothing is resampled');
   });
 });

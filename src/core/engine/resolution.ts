@@ -14,9 +14,15 @@
  *   less than one pixel of the resampled image and may vanish. Predictions are brought back to
  *   the image's own size before they are scored.
  *
- * Sizes are those of 2D images and of the axial slices of volumes (width × height). tfjs-free.
+ * Sizes are those of 2D images and of the axial slices of volumes (width × height).
+ *
+ * 3D experiments may resample volumes to a target spacing (data/volume3d.ts: images trilinear,
+ * labels nearest, n' = round(n·s/t) voxels per axis; predictions are scored back on each volume's
+ * own grid): {@link spacingReport} says which volumes, from what to what, and by how much each
+ * axis becomes coarser or finer. tfjs-free.
  */
 import { DEFAULT_WINDOW_OVERLAP, slidingWindows } from '../data/patches';
+import { resampledSize } from '../data/volume3d';
 import type { Resolution } from '../training/config';
 
 /** The images of one size in a dataset. */
@@ -118,4 +124,46 @@ export function resolutionReport(sizes: readonly ImageSize[], input: { width: nu
     summary = `Every image fits the ${W}×${H} input (padded where smaller): nothing is resized${resolution === 'fit' ? ', so resize to fit changes nothing here' : ''}.`;
   }
   return { resolution, input: { width: W, height: H }, sizes: notes, shrinks: shrunk.length > 0, summary };
+}
+
+/** What resampling to a target spacing does to a dataset's volumes, in sentences. */
+export interface SpacingReport {
+  /** Volumes whose grid changes. */
+  resampled: number;
+  lines: string[];
+  summary: string;
+}
+
+const mm = (s: readonly number[]) => s.map((v) => +v.toFixed(3)).join(' × ');
+
+/** The volumes a 3D experiment resamples to `target` (null: none), grouped by size and spacing. */
+export function spacingReport(cases: readonly { image: { dims: readonly number[]; spacing: readonly number[] } }[], target: readonly [number, number, number] | null): SpacingReport {
+  if (!target) return { resampled: 0, lines: [], summary: '3D: every volume trains at its own spacing; nothing is resampled.' };
+  const groups = new Map<string, { dims: [number, number, number]; spacing: [number, number, number]; n: number }>();
+  for (const c of cases) {
+    const dims = [c.image.dims[0] ?? 1, c.image.dims[1] ?? 1, c.image.dims[2] ?? 1] as [number, number, number];
+    const spacing = [c.image.spacing[0] ?? 1, c.image.spacing[1] ?? 1, c.image.spacing[2] ?? 1] as [number, number, number];
+    const key = `${dims.join('×')}@${spacing.join(',')}`;
+    const g = groups.get(key);
+    if (g) g.n++;
+    else groups.set(key, { dims, spacing, n: 1 });
+  }
+  let resampled = 0;
+  const lines: string[] = [];
+  for (const g of [...groups.values()].sort((a, b) => b.n - a.n)) {
+    const to = resampledSize(g.dims, g.spacing, [target[0], target[1], target[2]]);
+    const out = [to.width, to.height, to.depth];
+    if (out.every((v, a) => v === g.dims[a])) continue;
+    resampled += g.n;
+    const axes = (['x', 'y', 'z'] as const).flatMap((name, a) => {
+      const f = target[a]! / g.spacing[a]!;
+      if (Math.abs(f - 1) < 1e-6) return [];
+      return [`${name} ${(f > 1 ? f : 1 / f).toFixed(2)}× ${f > 1 ? 'coarser' : 'finer'}`];
+    });
+    lines.push(`${g.dims.join('×')} at ${mm(g.spacing)} mm (${cases.length === 1 ? '1 volume' : `${g.n} volume${g.n === 1 ? '' : 's'}`}) → ${out.join('×')} at ${mm(target)} mm: ${axes.join(', ')}`);
+  }
+  const summary = resampled
+    ? `3D: ${resampled} of ${cases.length} volumes are resampled to ${mm(target)} mm (images trilinear, labels nearest); predictions are scored back on each volume's own grid.`
+    : `3D: every volume is already at ${mm(target)} mm; nothing is resampled.`;
+  return { resampled, lines, summary };
 }

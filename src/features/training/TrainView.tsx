@@ -5,9 +5,9 @@ import { formatScore, meanOfFinite } from '../../core/metrics/summary';
 import { INPUT_SIZES, SETTING_LIMITS, withinRule, type NumberRule, type NumericSetting } from '../../core/engine/configuration';
 import { truncateText } from '../../core/training/experimentFile';
 import { formatDuration } from '../../core/training/progress';
-import { currentExperimentRequest, datasetImageSizes, datasetPlan, developmentCaseCount, plannedStepsPerEpoch, probeKey, proposalSettings, startProblems, trainingActions } from '../../state/trainingActions';
+import { currentExperimentRequest, datasetCases, datasetImageSizes, datasetPlan, developmentCaseCount, plannedStepsPerEpoch, probeKey, proposalSettings, startProblems, trainingActions } from '../../state/trainingActions';
 import { estimateStepMemory, experimentTime, formatBytes, requestPlan } from '../../core/engine/planner';
-import { resolutionReport } from '../../core/engine/resolution';
+import { resolutionReport, spacingReport } from '../../core/engine/resolution';
 import type { Resolution } from '../../core/training/config';
 import type { BrokenExperiment } from '../../worker/trainingProtocol';
 import { useStudio } from '../../state/store';
@@ -180,7 +180,7 @@ function Settings({ running }: { running: boolean }) {
         </label>
       </fieldset>
       <PlanPanel running={running} />
-      {s.dims === 2 && <ResolutionNote />}
+      {s.dims === 2 ? <ResolutionNote /> : <SpacingNote />}
       <ReplicateFields />
       <p className="muted">
         The paper&apos;s protocol: SGD, learning rate 0.1, batch 2, learning rate × 0.1 after 10 epochs without validation
@@ -304,6 +304,27 @@ function ResolutionNote() {
             <li key={`${n.width}×${n.height}`}>{n.text}</li>
           ))}
           {report.sizes.length > 6 ? <li>… and {report.sizes.length - 6} more sizes</li> : null}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** Which volumes a 3D experiment resamples to its target spacing, and by how much (core/engine/resolution.ts). */
+function SpacingNote() {
+  const version = useStudio((st) => st.dataset.version);
+  const spacing = useStudio((st) => st.training.settings.spacing);
+  const report = useMemo(() => (version >= 0 ? spacingReport(datasetCases(), spacing) : null), [version, spacing]);
+  if (!report) return null;
+  return (
+    <div className={report.resampled ? 'warn' : 'muted'} data-testid="resolution-note" role="note" aria-label="resolution">
+      <p>{report.summary}</p>
+      {report.lines.length ? (
+        <ul>
+          {report.lines.slice(0, 6).map((l) => (
+            <li key={l}>{l}</li>
+          ))}
+          {report.lines.length > 6 ? <li>… and {report.lines.length - 6} more</li> : null}
         </ul>
       ) : null}
     </div>
