@@ -4,13 +4,20 @@
  * driver for it, or a software adapter such as SwiftShader). Bundled by e2e/bench/vite.config.ts
  * into e2e/bench/.out/node.mjs with `webgpu` left external, so dawn.node is loaded from
  * node_modules or from --dawn / DAWN_NODE. The training steps are measured by src/core/training/stepBench.ts,
- * the same plan as the browser's benchmark worker: see there. Per backend and model size it prints,
+ * the same plan as the browser's benchmark worker: see there.
+ * The 3-D U-Nets of --models3d (default 16³, 4 filters, depth 2) run after the 2-D sizes on
+ * every backend, with fewer steps and losses (--timed3d, --rounds3d, --per-round3d, --losses3d). Per backend and model it prints,
  * measured in this one run:
  * - per loss: step time ÷ cross-entropy step time in rotating interleaved rounds (median and
  *   25th–75th percentile over the rounds);
  * - steps per second, the first step's time (on WebGPU mostly shader compilation), and WebGPU's
  *   steps per second ÷ the CPU's for each size of a sweep (where WebGPU overtakes the CPU);
  * - tf.memory() numTensors after step 1 and after step --steps (they must be equal);
+ * - the planner's memory estimate of a step (core/engine/planner.ts estimateStepMemory, the plan
+ *   of the run's model, batch and timed losses) ÷ the bytes measured in the same run: on the CPU
+ *   tf.profile's peak of one step minus the bytes live before it, on WebGPU the buffer pool
+ *   (numBytesAllocatedInGPU), the highest numBytesInGPU and its largest rise within a step;
+ *   printed, never judged;
  * - the WebGPU adapter (vendor, architecture, device, description, fallback/software);
  * and, with --check (default), whether each backend computes the losses, their gradients and a
  * U-Net's gradients as the CPU backend and the numpy reference do (lossCheck.ts).
@@ -31,10 +38,15 @@ import { switchBackend } from '../../src/worker/backend';
 import { releaseDawn, type AdapterReport } from '../../src/cli/dawn';
 import { CHECK_TOLERANCE, compareProbes, probeBackend, PROBE, type Probe, type ProbeComparison } from './lossCheck';
 import type { NodeBackend } from './nodeOptions';
-import { runStepBench, type StepBenchResult } from '../../src/core/training/stepBench';
+import { memoryEstimateRatios, runStepBench, type StepBenchResult, type StepMemory } from '../../src/core/training/stepBench';
 
 interface Run {
+  /** 2 (absent in files of earlier runs) or 3. */
+  dims?: 2 | 3;
+  /** 2-D: the side of the square input; 3-D: the patch's width. */
   size: number;
+  /** 3-D: the patch. */
+  patch?: { width: number; height: number; depth: number };
   filters: number;
   depth: number;
   backend: NodeBackend;
@@ -138,35 +150,42 @@ async function check(): Promise<{ probes: Partial<Record<NodeBackend, Probe>>; c
  */
 async function bench(runs: Run[], save: () => void): Promise<void> {
   for (const backend of options.backends) {
-    for (const { size, filters, depth } of options.models) {
+    const models: Run[] = [
+      ...options.models.map(({ size, filters, depth }) => ({ dims: 2 as const, size, filters, depth, backend })),
+      ...options.models3d.map(({ patch, filters, depth }) => ({ dims: 3 as const, size: patch.width, patch, filters, depth, backend })),
+    ];
+    for (const run of models) {
+      const { size, filters, depth } = run;
+      const three = run.dims === 3;
       // One turn of the event loop, where a pending SIGTERM is handled (CPU steps never yield).
       await new Promise((resolve) => setImmediate(resolve));
-      const run: Run = { size, filters, depth, backend };
       runs.push(run);
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
-      const why = backend === 'cpu' && options.cpuMaxSize !== null && size > options.cpuMaxSize ? `skipped: size above --cpu-max-size ${options.cpuMaxSize}` : await activate(backend);
+      const why = !three && backend === 'cpu' && options.cpuMaxSize !== null && size > options.cpuMaxSize ? `skipped: size above --cpu-max-size ${options.cpuMaxSize}` : await activate(backend);
       if (why) {
         run.error = why;
         log(`${backend}: ${why}`);
         save();
         continue;
       }
-      log(`${backend}: U-Net ${size}×${size}, depth ${depth}, ${filters} base filters, batch ${options.batch}`);
+      log(`${backend}: ${three ? '3-D ' : ''}U-Net ${modelKey(run)}, batch ${options.batch}`);
       try {
         run.result = await runStepBench(
           {
             backend,
+            ...(run.patch ? { dims: 3 as const, patch: run.patch } : {}),
             size,
             depth,
             baseFilters: filters,
             batchSize: options.batch,
             warmupSteps: options.warmup,
-            timedSteps: options.timed,
-            memorySteps: options.steps,
-            losses: options.lossBackends.includes(backend) ? options.losses : 'none',
-            rounds: options.rounds,
-            perRound: options.perRound,
+            timedSteps: three ? options.timed3d : options.timed,
+            // 3-D: tf.memory() again after the timed loop, rather than after steps added for it.
+            memorySteps: three ? 1 + options.warmup + options.timed3d : options.steps,
+            losses: options.lossBackends.includes(backend) ? (three ? options.losses3d : options.losses) : 'none',
+            rounds: three ? options.rounds3d : options.rounds,
+            perRound: three ? options.perRound3d : options.perRound,
             budgetSeconds: options.seconds,
             ...(options.stopAfter === null ? {} : { stopAfterSeconds: options.stopAfter }),
           },
@@ -193,7 +212,12 @@ function tensorCounts(r: StepBenchResult): { after1: number | null; afterN: numb
   return { after1, afterN, stepN: mN && mN !== m1 ? mN.step : null, flat: after1 !== null && afterN !== null && after1 === afterN };
 }
 
-const modelKey = (r: Run) => `${r.size}×${r.size}/${r.filters}f/d${r.depth}`;
+/** 2-D 32×32/4f/d2, 3-D 16³/4f/d2 or 32×32×16/4f/d2 (width × height × depth). */
+const modelKey = (r: Run) => {
+  const p = r.patch;
+  const input = !p ? `${r.size}×${r.size}` : p.width === p.height && p.height === p.depth ? `${p.width}³` : `${p.width}×${p.height}×${p.depth}`;
+  return `${input}/${r.filters}f/d${r.depth}`;
+};
 const runKey = (r: Run) => `${r.backend} ${modelKey(r)}`;
 
 /** The figures of the runs so far, keyed by backend and model. */
@@ -204,9 +228,12 @@ function summarize(runs: readonly Run[]) {
   const firstStepSeconds: Record<string, Partial<Record<NodeBackend, number>>> = {};
   const tensors: Record<string, ReturnType<typeof tensorCounts>> = {};
   const webgpuOverCpu: Record<string, number> = {};
+  /** The planner's estimate ÷ each measured byte count (memoryEstimateRatios). */
+  const memoryEstimate: Record<string, ReturnType<typeof memoryEstimateRatios>> = {};
   for (const r of runs) {
     const res = r.result;
     if (!res) continue;
+    if (res.stepMemory) memoryEstimate[runKey(r)] = memoryEstimateRatios(res.stepMemory);
     if (res.lossTimings.length > 0) {
       lossStepRatio[runKey(r)] = Object.fromEntries(res.lossTimings.map((t) => [t.loss, t.ratio]));
       lossStepRatioIqr[runKey(r)] = Object.fromEntries(res.lossTimings.map((t) => [t.loss, t.ratioIqr]));
@@ -218,8 +245,9 @@ function summarize(runs: readonly Run[]) {
   for (const [key, sps] of Object.entries(stepsPerSecond)) {
     if (sps.cpu !== undefined && sps.webgpu !== undefined) webgpuOverCpu[key] = sps.webgpu / sps.cpu;
   }
-  return { lossStepRatio, lossStepRatioIqr, stepsPerSecond, webgpuOverCpu, firstStepSeconds, tensors };
+  return { lossStepRatio, lossStepRatioIqr, stepsPerSecond, webgpuOverCpu, firstStepSeconds, tensors, memoryEstimate };
 }
+
 
 function printReport(runs: readonly Run[], adapter: AdapterReport | null): void {
   const s = summarize(runs);
@@ -229,7 +257,7 @@ function printReport(runs: readonly Run[], adapter: AdapterReport | null): void 
     const ce = res.lossTimings.find((t) => t.loss === 'crossEntropy');
     const soft = r.backend === 'webgpu' && adapter?.software ? ', software adapter' : '';
     console.log(
-      `\nStep time per loss on ${runKey(r)}${soft}: ${ce?.roundsMs.length ?? 0} interleaved rounds × ${res.request.perRound} steps per loss; ` +
+      `\nStep time per loss on ${r.dims === 3 ? '3-D ' : ''}${runKey(r)}${soft}: ${ce?.roundsMs.length ?? 0} interleaved rounds × ${res.request.perRound} steps per loss; ` +
         'step ms: median over the rounds; ÷ cross-entropy: median over the rounds of (loss step ÷ cross-entropy step of the same round), ' +
         'with the 25th–75th percentile of those per-round ratios.\n',
     );
@@ -251,15 +279,16 @@ function printReport(runs: readonly Run[], adapter: AdapterReport | null): void 
   for (const r of runs) {
     const res = r.result;
     if (!res) {
-      console.log(`| ${r.size} | ${r.filters} | ${r.depth} | — | ${r.backend} | ${(r.error ?? 'not run').split('\n')[0]} | | | | | | | |`);
+      console.log(`| ${inputOf(r)} | ${r.filters} | ${r.depth} | — | ${r.backend} | ${(r.error ?? 'not run').split('\n')[0]} | | | | | | | |`);
       continue;
     }
     const t = tensorCounts(res);
     console.log(
-      `| ${r.size} | ${r.filters} | ${r.depth} | ${res.model.parameters.toLocaleString('en-US')} | ${r.backend} | ${f(res.stepsPerSecond, 3)} | ` +
+      `| ${inputOf(r)} | ${r.filters} | ${r.depth} | ${res.model.parameters.toLocaleString('en-US')} | ${r.backend} | ${f(res.stepsPerSecond, 3)} | ` +
         `${f(1000 / res.stepsPerSecond, 1)} | ${res.timedSteps} | ${f(res.firstStepSeconds, 2)} | ${t.after1 ?? '—'} | ${t.afterN ?? '—'} | ${t.stepN ?? '—'} | ${t.flat ? 'yes' : 'NO'} |`,
     );
   }
+  printMemory(runs);
   const ratios = Object.entries(s.webgpuOverCpu);
   if (ratios.length > 0) {
     console.log(
@@ -269,6 +298,35 @@ function printReport(runs: readonly Run[], adapter: AdapterReport | null): void 
     console.log('| model | webgpu ÷ cpu |');
     console.log('|---|---|');
     for (const [key, v] of ratios) console.log(`| ${key} | ${f(v, 2)} |`);
+  }
+}
+
+/** The input column of the tables: 32 (2-D, 32 × 32), 16³ or 32×32×16 (3-D). */
+const inputOf = (r: Run) => modelKey(r).split('/')[0] ?? String(r.size);
+
+const MiB = (v: number | undefined) => (v === undefined ? '—' : (v / 2 ** 20).toFixed(2));
+
+/** The planner's estimate of a step ÷ the bytes measured in the same run, per backend and model. */
+function printMemory(runs: readonly Run[]): void {
+  const measured = runs.filter((r) => r.result?.stepMemory);
+  if (measured.length === 0) return;
+  console.log(
+    "\nThe planner's memory estimate of a step (estimateStepMemory of the run's model, batch 2 and timed losses, the largest loss's) " +
+      '÷ what was measured in the same run (the planner aims within 25 % of the CPU peak). CPU: tf.profile peakBytes of one step minus the bytes ' +
+      'live before it, the largest over the losses. WebGPU: the buffer pool (numBytesAllocatedInGPU at the end, free buffers included), ' +
+      'the highest numBytesInGPU during a step (weights, batch and optimizer included) and its largest rise within one step. MiB.\n',
+  );
+  console.log('| model | backend | losses | estimate | CPU step peak | ÷ | GPU pool | ÷ | GPU peak in use | ÷ | GPU rise in a step | ÷ |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of measured) {
+    const m = r.result?.stepMemory as StepMemory;
+    const q = memoryEstimateRatios(m);
+    const losses = m.plan.losses?.length === 1 ? (m.plan.losses[0] ?? '') : `${m.plan.losses?.length ?? 0}`;
+    const cell = (v: number | undefined, ratio: number | null) => (v === undefined ? '— | —' : `${MiB(v)} | ${f(ratio ?? NaN, 2)}`);
+    console.log(
+      `| ${r.dims === 3 ? '3-D ' : ''}${modelKey(r)} | ${r.backend} | ${losses} | ${MiB(m.estimateBytes)} | ${cell(m.profileStepBytes, q.overProfileStep)} | ` +
+        `${cell(m.gpuAllocatedBytes, q.overGpuAllocated)} | ${cell(m.gpuPeakBytes, q.overGpuPeak)} | ${cell(m.gpuStepBytes, q.overGpuStep)} |`,
+    );
   }
 }
 
@@ -313,7 +371,8 @@ async function main(): Promise<number> {
   const cores = cpus().length;
   console.log(
     `\nTraining benchmark in Node ${process.version} (${process.platform}-${process.arch}, ${cores} cores, ${cpus()[0]?.model ?? 'unknown CPU'}): ` +
-      `backends ${options.backends.join(', ')}${options.backends.includes('cpu') ? ` (CPU kernels: ${options.stockKernels ? "tfjs's stock ones" : 'core/kernels'})` : ''}; models ${options.models.map((m) => `${m.size}×${m.size}/${m.filters} filters/depth ${m.depth}`).join(', ')}; batch ${options.batch}\n`,
+      `backends ${options.backends.join(', ')}${options.backends.includes('cpu') ? ` (CPU kernels: ${options.stockKernels ? "tfjs's stock ones" : 'core/kernels'})` : ''}; models ${options.models.map((m) => `${m.size}×${m.size}/${m.filters} filters/depth ${m.depth}`).join(', ')}` +
+      `${options.models3d.length ? `; 3-D ${options.models3d.map((m) => `${m.patch.width}×${m.patch.height}×${m.patch.depth}/${m.filters} filters/depth ${m.depth}`).join(', ')}` : ''}; batch ${options.batch}\n`,
   );
   const adapter = printAdapter();
   if (options.adapterOnly) {

@@ -9,6 +9,14 @@
  *   --depth N[,N…]      BENCH_DEPTH        pooling steps, one value or one per size (default 2)
  *   --batch N           BENCH_BATCH        batch size (default 2, the paper's)
  *   --cpu-max-size N    BENCH_CPU_MAX_SIZE the CPU backend skips larger sizes of a sweep (default: none)
+ *   --models3d M[,M…]   BENCH_MODELS3D     3-D U-Nets run after the 2-D ones on every backend, each
+ *                                          patch/filters/depth with a patch of S (S³) or WxHxD voxels,
+ *                                          e.g. 16/4/2 (the default) or 32x32x16/4/2; none: no 3-D model
+ *   --timed3d N         BENCH_TIMED3D      3-D: steps of the timed loop (default 3)
+ *   --losses3d L        BENCH_LOSSES3D     3-D: all, paper or none (default paper: 8 losses, for time)
+ *   --rounds3d N        BENCH_ROUNDS3D     3-D: most interleaved per-loss rounds (default 3, the least)
+ *   --per-round3d N     BENCH_PER_ROUND3D  3-D: steps per loss and round (default 1)
+ *                                          (3-D: tf.memory() is taken again after the timed loop, not at --steps)
  *   --warmup N          BENCH_WARMUP       untimed cross-entropy steps before the timed loop (default 2; 0 allowed)
  *   --timed N           BENCH_TIMED        steps of the timed loop for steps/s (default 20)
  *   --steps N           BENCH_STEPS        the step after which tf.memory() is taken again (default 60)
@@ -36,10 +44,23 @@ import { parseArgs } from 'node:util';
 export const NODE_BACKENDS = ['cpu', 'webgpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
 
+/** A 3-D model of --models3d: its patch (width × height × depth voxels), base filters and depth. */
+export interface Model3D {
+  patch: { width: number; height: number; depth: number };
+  filters: number;
+  depth: number;
+}
+
 export interface NodeBenchOptions {
   backends: NodeBackend[];
   /** One entry per model size of the sweep (a single one without --sizes). */
   models: { size: number; filters: number; depth: number }[];
+  /** 3-D U-Nets, run after the 2-D models. */
+  models3d: Model3D[];
+  timed3d: number;
+  losses3d: 'all' | 'paper' | 'none';
+  rounds3d: number;
+  perRound3d: number;
   batch: number;
   cpuMaxSize: number | null;
   warmup: number;
@@ -69,6 +90,11 @@ const STRING_FLAGS = [
   'depth',
   'batch',
   'cpu-max-size',
+  'models3d',
+  'timed3d',
+  'losses3d',
+  'rounds3d',
+  'per-round3d',
   'warmup',
   'timed',
   'steps',
@@ -101,6 +127,19 @@ function list(raw: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** patch/filters/depth,… (patch S or WxHxD) or `none`, as 3-D models. */
+export function models3dList(raw: string): Model3D[] {
+  if (raw === 'none' || raw.trim() === '') return [];
+  return list(raw).map((m) => {
+    const parts = m.split('/');
+    if (parts.length !== 3) throw new Error(`--models3d takes patch/filters/depth (patch S or WxHxD), got ${m}`);
+    const sides = (parts[0] ?? '').split('x').map((v) => positive('models3d', v));
+    if (sides.length !== 1 && sides.length !== 3) throw new Error(`--models3d: the patch is S or WxHxD, got ${parts[0]}`);
+    const [width = NaN, height = width, depth = width] = sides;
+    return { patch: { width, height, depth }, filters: positive('models3d', parts[1] ?? ''), depth: positive('models3d', parts[2] ?? '') };
+  });
 }
 
 function backendList(name: string, raw: string): NodeBackend[] {
@@ -143,6 +182,8 @@ export function parseNodeBenchOptions(argv: readonly string[] = process.argv.sli
   const cpuMaxSize = get('cpu-max-size');
   const losses = get('losses') ?? 'all';
   if (losses !== 'all' && losses !== 'paper' && losses !== 'none') throw new Error(`--losses must be all, paper or none, got ${losses}`);
+  const losses3d = get('losses3d') ?? 'paper';
+  if (losses3d !== 'all' && losses3d !== 'paper' && losses3d !== 'none') throw new Error(`--losses3d must be all, paper or none, got ${losses3d}`);
   const backends = backendList('backends', get('backends') ?? NODE_BACKENDS.join(','));
   if (backends.length === 0) throw new Error('--backends names no backend');
   const stopAfter = get('stop-after');
@@ -152,6 +193,11 @@ export function parseNodeBenchOptions(argv: readonly string[] = process.argv.sli
     models: sizes.map((size, i) => ({ size, filters: filters[i] ?? NaN, depth: depths[i] ?? NaN })),
     batch: int('batch', 2),
     cpuMaxSize: cpuMaxSize === undefined ? null : positive('cpu-max-size', cpuMaxSize),
+    models3d: models3dList(get('models3d') ?? '16/4/2'),
+    timed3d: int('timed3d', 3),
+    losses3d,
+    rounds3d: int('rounds3d', 3),
+    perRound3d: int('per-round3d', 1),
     warmup: int('warmup', 2, 0),
     timed: int('timed', 20),
     steps: int('steps', 60),

@@ -10,10 +10,20 @@
  *   backends, mostly shader compilation); cpu-stock is the CPU backend with tfjs's own kernels
  *   instead of the product's (core/kernels), and cpu ÷ cpu-stock is printed as their ratio;
  * - tf.memory() after step 1 and after step 200 on WebGPU (aim: equal), with the bytes held on
- *   the GPU, and after the last step; on WebGL and the CPU after step 1 and their timed loop.
+ *   the GPU, and after the last step; on WebGL and the CPU after step 1 and their timed loop;
+ * - the same for a small 3-D U-Net (--models3d, default 16³ voxels, 4 filters, depth 2, on
+ *   synthetic volumes) on --backends3d (default webgpu and cpu): per-loss step time ÷ cross
+ *   entropy on WebGPU (the paper's 8 losses, 3 rounds of 1 step: SwiftShader is slow), steps
+ *   per second and tf.memory() after step 1 and after the timed loop;
+ * - for every page, 2-D and 3-D, the planner's memory estimate of a step
+ *   (core/engine/planner.ts estimateStepMemory of the page's model, batch and timed losses) ÷
+ *   what the page measured: on WebGPU the buffer pool (numBytesAllocatedInGPU), the highest
+ *   numBytesInGPU during a step and its largest rise within one step; on the CPU tf.profile's
+ *   peak of one step minus the bytes live before it. Printed, never judged.
  * How each number is taken: src/worker/bench.worker.ts. Results are merged into the JSON file
- * named by BENCH_OUT (default bench-results.json) under lossStepRatio, stepsPerSecond,
- * firstStepSeconds, tensorsAfter1, tensorsAfter200 and "training" (bytes, per-backend details).
+ * named by BENCH_OUT (default bench-results.json) under lossStepRatio, lossStepRatio3d,
+ * stepsPerSecond, firstStepSeconds, tensorsAfter1, tensorsAfter200, memoryEstimate and
+ * "training" (bytes, per-backend details, the 3-D pages under training.pages3d).
  *
  * Sizes (flag or environment variable; defaults sized so the run ends in a few minutes on a
  * 2-core machine without a GPU):
@@ -29,6 +39,13 @@
  *   --per-round N  BENCH_PER_ROUND  steps per loss and round (default 2)
  *   --losses all|paper|none  BENCH_LOSSES  which losses are timed (default all)
  *   --backends a,b BENCH_BACKENDS   backends to run (default webgpu,webgl,cpu,cpu-stock)
+ *   --models3d M   BENCH_MODELS3D   3-D U-Nets, patch/filters/depth with a patch S (S³) or WxHxD,
+ *                                   comma-separated (default 16/4/2); none: no 3-D page
+ *   --backends3d a,b BENCH_BACKENDS3D  backends of the 3-D pages (default webgpu,cpu)
+ *   --timed3d N    BENCH_TIMED3D    3-D: steps of the timed loop (default 3)
+ *   --rounds3d N   BENCH_ROUNDS3D   3-D: most per-loss rounds (default 3, the least)
+ *   --per-round3d N BENCH_PER_ROUND3D  3-D: steps per loss and round (default 1)
+ *   --losses3d all|paper|none  BENCH_LOSSES3D  3-D, WebGPU: which losses are timed (default paper)
  *   --timeout S    BENCH_TIMEOUT    longest wait for one backend's page (default 1800)
  * CHROMIUM_PATH overrides the browser (default /usr/bin/chromium).
  */
@@ -41,7 +58,8 @@ import { chromium, type Page } from '@playwright/test';
 import type { BenchState } from '../../src/app/bench';
 import type { BenchResult } from '../../src/worker/bench.worker';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium';
-import { quantile } from '../../src/core/training/stepBench';
+import { memoryEstimateRatios, quantile } from '../../src/core/training/stepBench';
+import { models3dList, type Model3D } from './nodeOptions';
 
 
 const BACKENDS = ['webgpu', 'webgl', 'cpu', 'cpu-stock'] as const;
@@ -78,9 +96,19 @@ const settings = {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean) as Backend[],
+  models3d: models3dList(option('models3d', 'BENCH_MODELS3D') ?? '16/4/2'),
+  backends3d: (option('backends3d', 'BENCH_BACKENDS3D') ?? 'webgpu,cpu')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as Backend[],
+  timed3d: intOption('timed3d', 'BENCH_TIMED3D', 3),
+  rounds3d: intOption('rounds3d', 'BENCH_ROUNDS3D', 3),
+  perRound3d: intOption('per-round3d', 'BENCH_PER_ROUND3D', 1),
+  losses3d: option('losses3d', 'BENCH_LOSSES3D') ?? 'paper',
 };
-for (const b of settings.backends) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b} (known: ${BACKENDS.join(', ')})`);
+for (const b of [...settings.backends, ...settings.backends3d]) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b} (known: ${BACKENDS.join(', ')})`);
 if (!['all', 'paper', 'none'].includes(settings.losses)) throw new Error(`--losses must be all, paper or none, got ${settings.losses}`);
+if (!['all', 'paper', 'none'].includes(settings.losses3d)) throw new Error(`--losses3d must be all, paper or none, got ${settings.losses3d}`);
 
 /** Untimed cross-entropy steps before the timed loop. */
 const WARMUP = 2;
@@ -171,29 +199,65 @@ async function startPreview(port: number): Promise<ChildProcess> {
   throw new Error(`vite preview did not answer on ${url} within 20 s: ${stderr}`);
 }
 
-async function runPage(page: Page, base: string, backend: Backend): Promise<BenchState> {
-  const q = new URLSearchParams({
+/** One page of a 3-D model. */
+interface Page3D {
+  model: Model3D;
+  backend: Backend;
+  state: BenchState;
+}
+
+/** 32×32/4f/d2, 3-D 16³/4f/d2 or 32×32×16/4f/d2 (width × height × depth). */
+function modelKey(m: Model3D | null): string {
+  if (!m) return `${settings.size}×${settings.size}/${settings.filters}f/d${settings.depth}`;
+  const p = m.patch;
+  return `3-D ${p.width === p.height && p.height === p.depth ? `${p.width}³` : `${p.width}×${p.height}×${p.depth}`}/${m.filters}f/d${m.depth}`;
+}
+
+/** Opens bench.html for one backend: the 2-D model of the settings, or the 3-D `model`. */
+async function runPage(page: Page, base: string, backend: Backend, model: Model3D | null = null): Promise<BenchState> {
+  const shared = {
     backend: backend === 'cpu-stock' ? 'cpu' : backend,
     ...(backend === 'cpu-stock' ? { kernels: 'stock' } : {}),
-    size: String(settings.size),
-    depth: String(settings.depth),
-    filters: String(settings.filters),
     batch: String(settings.batch),
     warmup: String(WARMUP),
-    timed: String(settings.timed),
-    // WebGL and CPU: memory again at the end of the timed loop (their 200 steps would not fit the time).
-    steps: String(backend === 'webgpu' ? settings.steps : 1 + WARMUP + settings.timed),
-    losses: backend === 'webgpu' ? settings.losses : 'none',
-    rounds: String(settings.rounds),
-    perRound: String(settings.perRound),
     budget: String(settings.budget),
-  });
+  };
+  const q = new URLSearchParams(
+    model
+      ? {
+          ...shared,
+          dims: '3',
+          size: String(model.patch.width),
+          patch: `${model.patch.width}x${model.patch.height}x${model.patch.depth}`,
+          depth: String(model.depth),
+          filters: String(model.filters),
+          timed: String(settings.timed3d),
+          // Memory again at the end of the timed loop.
+          steps: String(1 + WARMUP + settings.timed3d),
+          losses: backend === 'webgpu' ? settings.losses3d : 'none',
+          rounds: String(settings.rounds3d),
+          perRound: String(settings.perRound3d),
+        }
+      : {
+          ...shared,
+          size: String(settings.size),
+          depth: String(settings.depth),
+          filters: String(settings.filters),
+          timed: String(settings.timed),
+          // WebGL and CPU: memory again at the end of the timed loop (their 200 steps would not fit the time).
+          steps: String(backend === 'webgpu' ? settings.steps : 1 + WARMUP + settings.timed),
+          losses: backend === 'webgpu' ? settings.losses : 'none',
+          rounds: String(settings.rounds),
+          perRound: String(settings.perRound),
+        },
+  );
+  const label = model ? `${backend} ${modelKey(model)}` : backend;
   page.on('console', (m) => {
     const t = m.text();
     if (t.startsWith('[bench]')) console.log(`${elapsed()}  ${t.slice(8)}`);
-    else if (m.type() === 'error') console.log(`${elapsed()}  [${backend} console error] ${t}`);
+    else if (m.type() === 'error') console.log(`${elapsed()}  [${label} console error] ${t}`);
   });
-  page.on('pageerror', (e) => console.log(`${elapsed()}  [${backend} page error] ${e.message}`));
+  page.on('pageerror', (e) => console.log(`${elapsed()}  [${label} page error] ${e.message}`));
   await page.goto(`${base}/bench.html?${q}`);
   await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: PAGE_TIMEOUT_MS, polling: 500 });
   return (await page.evaluate(() => window.__bench)) as BenchState;
@@ -201,6 +265,40 @@ async function runPage(page: Page, base: string, backend: Backend): Promise<Benc
 
 const f = (v: number | undefined, digits: number) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 const bytes = (v: number | undefined) => (v === undefined ? '—' : v.toLocaleString('en-US'));
+const mib = (v: number | undefined) => (v === undefined ? '—' : (v / 2 ** 20).toFixed(2));
+
+
+/**
+ * Prints one WebGPU page's per-loss table (step time in interleaved rounds, ÷ cross entropy) and
+ * fills the records with each loss's ratio, fastest-round ratio and 25th–75th percentile.
+ */
+function printLossTimings(
+  r: BenchResult,
+  what: string,
+  ratio: Record<string, number>,
+  fastest: Record<string, number>,
+  spreadOut: Record<string, [number, number]>,
+): void {
+  const ce = r.lossTimings.find((t) => t.loss === 'crossEntropy');
+  if (r.lossTimings.length === 0 || !ce) return;
+  const soft = r.backend.software ? ': software, so CPU-bound' : '';
+  console.log(`\nStep time per loss on WebGPU (${r.backend.adapter || 'unnamed adapter'}${soft}), ${what}`);
+  console.log(
+    `${ce.roundsMs.length} interleaved rounds × ${r.request.perRound} steps per loss. Step ms: median over the rounds. ÷ cross-entropy (aim ≤ 1.05): ` +
+      'median over the rounds of (loss step time ÷ cross-entropy step time of the same round); beside it the middle half of those per-round ratios, ' +
+      'which shows how far the measurement can be trusted.\n',
+  );
+  console.log('| loss | step ms | ÷ cross-entropy | per-round ratios, 25th–75th percentile | first step s |');
+  console.log('|---|---|---|---|---|');
+  for (const t of r.lossTimings) {
+    ratio[t.loss] = t.ratio;
+    fastest[t.loss] = t.ratioFastest;
+    const perRound = t.roundsMs.map((ms, i) => ms / (ce.roundsMs[i] ?? NaN)).sort((a, b) => a - b);
+    const spread = t.loss === ce.loss ? '—' : `${f(quantile(perRound, 0.25), 3)}–${f(quantile(perRound, 0.75), 3)}`;
+    spreadOut[t.loss] = [quantile(perRound, 0.25), quantile(perRound, 0.75)];
+    console.log(`| ${t.loss} | ${f(t.medianMs, 0)} | ${f(t.ratio, 3)}${t.ratio <= 1.05 ? '' : ' (above 1.05)'} | ${spread} | ${f(t.firstStepMs / 1000, 2)} |`);
+  }
+}
 
 async function main(): Promise<number> {
   if (!existsSync(join('dist', 'bench.html'))) throw new Error('dist/bench.html is missing: run `vite build` first (npm run bench does)');
@@ -219,10 +317,12 @@ async function main(): Promise<number> {
   const base = `http://127.0.0.1:${port}`;
   console.log(
     `\nTraining benchmark: U-Net ${settings.size}×${settings.size}, depth ${settings.depth}, ${settings.filters} base filters, batch ${settings.batch}; ` +
-      `backends ${settings.backends.join(', ')}; served at ${base}\n`,
+      `backends ${settings.backends.join(', ')}` +
+      `${settings.models3d.length ? `; ${settings.models3d.map(modelKey).join(', ')} on ${settings.backends3d.join(', ')}` : ''}; served at ${base}\n`,
   );
 
   const states = new Map<Backend, BenchState>();
+  const pages3d: Page3D[] = [];
   let hostEnd: ReturnType<typeof hostTicks>;
   let ownEnd: number | null;
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
@@ -237,6 +337,20 @@ async function main(): Promise<number> {
         states.set(backend, { status: 'error', message, request: {} as BenchState['request'] });
       } finally {
         await page.close();
+      }
+    }
+    for (const model of settings.models3d) {
+      for (const backend of settings.backends3d) {
+        const page = await browser.newPage();
+        try {
+          pages3d.push({ model, backend, state: await runPage(page, base, backend, model) });
+        } catch (e) {
+          const message = e instanceof Error ? e.message : String(e);
+          console.log(`${elapsed()}  ${backend} ${modelKey(model)}: ${message}`);
+          pages3d.push({ model, backend, state: { status: 'error', message, request: {} as BenchState['request'] } });
+        } finally {
+          await page.close();
+        }
       }
     }
   } finally {
@@ -255,24 +369,14 @@ async function main(): Promise<number> {
   const lossStepRatioFastest: Record<string, number> = {};
   const lossStepRatioSpread: Record<string, [number, number]> = {};
   const ce = gpu?.lossTimings.find((t) => t.loss === 'crossEntropy');
-  if (gpu && gpu.lossTimings.length > 0 && ce) {
-    const soft = gpu.backend.software ? ': software, so CPU-bound' : '';
-    console.log(`\nStep time per loss on WebGPU (${gpu.backend.adapter || 'unnamed adapter'}${soft}), one model, one batch`);
-    console.log(
-      `${ce.roundsMs.length} interleaved rounds × ${settings.perRound} steps per loss. Step ms: median over the rounds. ÷ cross-entropy (aim ≤ 1.05): ` +
-        'median over the rounds of (loss step time ÷ cross-entropy step time of the same round); beside it the middle half of those per-round ratios, ' +
-        'which shows how far the measurement can be trusted.\n',
-    );
-    console.log('| loss | step ms | ÷ cross-entropy | per-round ratios, 25th–75th percentile | first step s |');
-    console.log('|---|---|---|---|---|');
-    for (const t of gpu.lossTimings) {
-      lossStepRatio[t.loss] = t.ratio;
-      lossStepRatioFastest[t.loss] = t.ratioFastest;
-      const perRound = t.roundsMs.map((ms, r) => ms / (ce.roundsMs[r] ?? NaN)).sort((a, b) => a - b);
-      const spread = t.loss === ce.loss ? '—' : `${f(quantile(perRound, 0.25), 3)}–${f(quantile(perRound, 0.75), 3)}`;
-      lossStepRatioSpread[t.loss] = [quantile(perRound, 0.25), quantile(perRound, 0.75)];
-      console.log(`| ${t.loss} | ${f(t.medianMs, 0)} | ${f(t.ratio, 3)}${t.ratio <= 1.05 ? '' : ' (above 1.05)'} | ${spread} | ${f(t.firstStepMs / 1000, 2)} |`);
-    }
+  if (gpu) printLossTimings(gpu, 'one model, one batch', lossStepRatio, lossStepRatioFastest, lossStepRatioSpread);
+  const lossStepRatio3d: Record<string, Record<string, number>> = {};
+  const lossStepRatioSpread3d: Record<string, Record<string, [number, number]>> = {};
+  for (const p of pages3d) {
+    const r = p.state.result;
+    if (!r || r.lossTimings.length === 0) continue;
+    const key = modelKey(p.model);
+    printLossTimings(r, `${key}, on synthetic volumes`, (lossStepRatio3d[key] = {}), {}, (lossStepRatioSpread3d[key] = {}));
   }
 
   // Backends side by side.
@@ -296,6 +400,16 @@ async function main(): Promise<number> {
     const adapter = `${r.backend.adapter || '—'}${r.backend.software ? ' (software)' : ''}`.replace(/\|/g, '/');
     console.log(`| ${b} | ${adapter} | ${f(r.stepsPerSecond, 2)} | ${f(1000 / r.stepsPerSecond, 0)} | ${f(r.firstStepSeconds, 2)} |`);
   }
+  if (pages3d.length > 0) {
+    console.log(`\n3-D U-Nets (steps/s: ${settings.timed3d} cross-entropy steps after ${WARMUP} warm-up steps)\n`);
+    console.log('| model | backend | parameters | steps/s | ms/step | first step s |');
+    console.log('|---|---|---|---|---|---|');
+    for (const p of pages3d) {
+      const r = p.state.result;
+      if (!r) console.log(`| ${modelKey(p.model)} | ${p.backend} | ${p.state.status}: ${p.state.message.split('\n')[0] ?? ''} | — | — | — |`);
+      else console.log(`| ${modelKey(p.model)} | ${p.backend} | ${r.model.parameters.toLocaleString('en-US')} | ${f(r.stepsPerSecond, 3)} | ${f(1000 / r.stepsPerSecond, 0)} | ${f(r.firstStepSeconds, 2)} |`);
+    }
+  }
   const fast = results.get('cpu');
   const stock = results.get('cpu-stock');
   const cpuKernelSpeedup = fast && stock ? fast.stepsPerSecond / stock.stepsPerSecond : null;
@@ -307,10 +421,38 @@ async function main(): Promise<number> {
   console.log(`\ntf.memory() after step 1, after step ${settings.steps} on WebGPU (aim: equal) and after the last step\n`);
   console.log('| backend | after step | tensors | bytes | GPU bytes (live tensors) | GPU bytes allocated (incl. free pool) |');
   console.log('|---|---|---|---|---|---|');
-  for (const [b, r] of results) {
+  const all: [string, BenchResult][] = [...results, ...pages3d.flatMap((p) => (p.state.result ? [[`${p.backend} ${modelKey(p.model)}`, p.state.result] as [string, BenchResult]] : []))];
+  for (const [b, r] of all) {
     for (const m of r.memory) {
       console.log(`| ${b} | ${m.step} | ${m.numTensors} | ${bytes(m.numBytes)} | ${bytes(m.numBytesInGPU)} | ${bytes(m.numBytesAllocatedInGPU)} |`);
     }
+  }
+
+  // The planner's estimate against the measured bytes.
+  const memoryEstimate: Record<string, ReturnType<typeof memoryEstimateRatios>> = {};
+  console.log(
+    "\nThe planner's memory estimate of a step (estimateStepMemory of the page's model, batch and timed losses: the largest loss's) ÷ what the " +
+      'page measured (the planner aims within 25 % of the CPU peak). CPU: tf.profile peakBytes of one step minus the bytes live before it, the ' +
+      'largest over the losses. WebGPU: the buffer pool (numBytesAllocatedInGPU at the end, free buffers included), the highest numBytesInGPU ' +
+      'during a step (weights, batch and optimizer included) and its largest rise within one step. WebGL: not measured. MiB.\n',
+  );
+  console.log('| model | backend | losses | estimate | CPU step peak | ÷ | GPU pool | ÷ | GPU peak in use | ÷ | GPU rise in a step | ÷ |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const pages: [string, Backend, BenchResult | undefined][] = [
+    ...settings.backends.map((b): [string, Backend, BenchResult | undefined] => [modelKey(null), b, results.get(b)]),
+    ...pages3d.map((p): [string, Backend, BenchResult | undefined] => [modelKey(p.model), p.backend, p.state.result]),
+  ];
+  for (const [key, b, r] of pages) {
+    const m = r?.stepMemory;
+    if (!m) continue;
+    const q = memoryEstimateRatios(m);
+    memoryEstimate[`${b} ${key}`] = q;
+    const losses = m.plan.losses?.length === 1 ? (m.plan.losses[0] ?? '') : `${m.plan.losses?.length ?? 0}`;
+    const cell = (v: number | undefined, ratio: number | null) => (v === undefined ? '— | —' : `${mib(v)} | ${f(ratio ?? NaN, 2)}`);
+    console.log(
+      `| ${key} | ${b} | ${losses} | ${mib(m.estimateBytes)} | ${cell(m.profileStepBytes, q.overProfileStep)} | ${cell(m.gpuAllocatedBytes, q.overGpuAllocated)} | ` +
+        `${cell(m.gpuPeakBytes, q.overGpuPeak)} | ${cell(m.gpuStepBytes, q.overGpuStep)} |`,
+    );
   }
   if (gpu?.backend.software) {
     console.log(
@@ -348,6 +490,8 @@ async function main(): Promise<number> {
     lossStepRatioSpread,
     /** Fastest round of each loss ÷ fastest round of cross-entropy. */
     lossStepRatioFastest,
+    lossStepRatioSpread3d,
+    pages3d: pages3d.map((p) => ({ model: modelKey(p.model), backend: p.backend, ...(p.state.result ? { result: p.state.result } : { status: p.state.status, message: p.state.message }) })),
     host: { cores, busyCores, benchmarkCores: ownCores, loadAverage1m: loadavg()[0] ?? null },
     firstStepSeconds: firstStep,
     bytesAfter1: m1?.numBytes ?? null,
@@ -372,6 +516,8 @@ async function main(): Promise<number> {
       {
         ...previous,
         lossStepRatio,
+        lossStepRatio3d,
+        memoryEstimate,
         stepsPerSecond,
         cpuKernelSpeedup,
         firstStepSeconds: gpu?.firstStepSeconds ?? null,
@@ -386,6 +532,8 @@ async function main(): Promise<number> {
   console.log(`\nwritten to ${out}; training benchmark took ${wallSeconds.toFixed(0)} s`);
   const failed = settings.backends.filter((b) => !results.has(b));
   if (failed.length > 0) console.log(`no result from: ${failed.map((b) => `${b} (${states.get(b)?.message.split('\n')[0] ?? 'not run'})`).join('; ')}`);
+  const failed3d = pages3d.filter((p) => !p.state.result);
+  if (failed3d.length > 0) console.log(`no 3-D result from: ${failed3d.map((p) => `${p.backend} ${modelKey(p.model)} (${p.state.message.split('\n')[0] ?? ''})`).join('; ')}`);
   return settings.backends.includes('webgpu') && !gpu ? 1 : 0;
 }
 

@@ -33,15 +33,20 @@ function int(q: URLSearchParams, name: string, fallback: number): number {
 /**
  * ?backend=webgpu|webgl|cpu &size=32 &depth=2 &filters=4 &batch=2 &warmup=2 &timed=20
  * &steps=200 &losses=all|paper|none &rounds=16 &perRound=2
- * &budget=300 &kernels=stock (CPU: tfjs's own kernels, not core/kernels) (the worker's BenchRequest)
+ * &budget=300 &kernels=stock (CPU: tfjs's own kernels, not core/kernels) &dims=3 (a 3-D U-Net on
+ * size³ volumes) &patch=WxHxD (3-D: another patch) (the worker's BenchRequest)
  */
 function requestFromQuery(search: string): BenchRequest {
   const q = new URLSearchParams(search);
   const backend = (BACKENDS as readonly string[]).includes(q.get('backend') ?? '') ? (q.get('backend') as BackendName) : 'webgpu';
   const losses = q.get('losses');
+  const size = int(q, 'size', 32);
+  const sides = (q.get('patch') ?? '').split('x').map(Number);
+  const patch = sides.length === 3 && sides.every((v) => Number.isInteger(v) && v > 0) ? { width: sides[0] ?? size, height: sides[1] ?? size, depth: sides[2] ?? size } : null;
   return {
     backend,
-    size: int(q, 'size', 32),
+    ...(q.get('dims') === '3' ? { dims: 3 as const, ...(patch ? { patch } : {}) } : {}),
+    size,
     depth: int(q, 'depth', 2),
     baseFilters: int(q, 'filters', 4),
     batchSize: int(q, 'batch', 2),
@@ -55,6 +60,15 @@ function requestFromQuery(search: string): BenchRequest {
     ...(q.get('kernels') === 'stock' ? { stockKernels: true } : {}),
   };
 }
+
+/** "U-Net 32×32" or "3-D U-Net 16×16×16" (width × height × depth). */
+function describeInput(r: BenchRequest): string {
+  if (r.dims !== 3) return `U-Net ${r.size}×${r.size}`;
+  const p = r.patch ?? { width: r.size, height: r.size, depth: r.size };
+  return `3-D U-Net ${p.width}×${p.height}×${p.depth}`;
+}
+
+const mib = (v: number | undefined) => (v === undefined ? '—' : `${(v / 2 ** 20).toFixed(2)} MiB`);
 
 function BenchPage() {
   const [state, setState] = useState<BenchState>(() => ({ status: 'running', message: 'Starting…', request: requestFromQuery(location.search) }));
@@ -100,7 +114,7 @@ function BenchPage() {
       </header>
       <div className="page">
         <p>
-          Training benchmark on <b>{state.request.backend}</b>: U-Net {state.request.size}×{state.request.size}, depth{' '}
+          Training benchmark on <b>{state.request.backend}</b>: {describeInput(state.request)}, depth{' '}
           {state.request.depth}, {state.request.baseFilters} base filters, batch {state.request.batchSize}.
         </p>
         <p role="status" data-testid="bench-status" data-status={state.status} className={state.status === 'error' ? 'bad' : undefined}>
@@ -112,6 +126,11 @@ function BenchPage() {
               Adapter: {r.backend.adapter || '—'}
               {r.backend.software ? ' (software adapter: no GPU speed-up)' : ''}. First step {r.firstStepSeconds.toFixed(2)} s;{' '}
               {r.stepsPerSecond.toFixed(2)} steps/s over {r.timedSteps} steps.
+            </p>
+            <p data-testid="bench-memory-estimate">
+              The planner&apos;s memory estimate of a step: {mib(r.stepMemory.estimateBytes)}; measured: one step&apos;s peak (tf.profile){' '}
+              {mib(r.stepMemory.profileStepBytes)}, GPU buffer pool {mib(r.stepMemory.gpuAllocatedBytes)}, highest GPU bytes in use{' '}
+              {mib(r.stepMemory.gpuPeakBytes)}, their largest rise within a step {mib(r.stepMemory.gpuStepBytes)}.
             </p>
             <table className="selfcheck" aria-label="Memory">
               <thead>

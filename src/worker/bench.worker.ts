@@ -38,7 +38,9 @@ async function run(req: BenchRequest): Promise<void> {
     return;
   }
   if (req.stockKernels && req.backend === 'cpu') restoreStockCpuKernels();
-  post({ type: 'progress', message: `${req.stockKernels && req.backend === 'cpu' ? 'stock kernels, ' : ''}${b.info.name} (${b.info.adapter || 'no adapter name'}): U-Net ${req.size}×${req.size}, depth ${req.depth}, ${req.baseFilters} filters, batch ${req.batchSize}` });
+  const p = req.patch ?? { width: req.size, height: req.size, depth: req.size };
+  const input = req.dims === 3 ? `3-D U-Net ${p.width}×${p.height}×${p.depth}` : `U-Net ${req.size}×${req.size}`;
+  post({ type: 'progress', message: `${req.stockKernels && req.backend === 'cpu' ? 'stock kernels, ' : ''}${b.info.name} (${b.info.adapter || 'no adapter name'}): ${input}, depth ${req.depth}, ${req.baseFilters} filters, batch ${req.batchSize}` });
   const result = await runStepBench(req, (message) => post({ type: 'progress', message }), t0);
   post({ type: 'result', result: { ...result, request: req, backend: b.info } });
 }
