@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { registerFastCpuKernels } from '../core/kernels';
+import { registerWebGpuRank5Kernels } from '../core/kernels/webgpu';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
 
@@ -64,6 +65,8 @@ export async function switchBackend(name: BackendName): Promise<BackendResult> {
     return { ok: false, name, reason: `tf.setBackend('${name}') returned ${ok}; the active backend is ${active}` };
   }
   if (name === 'webgl') software = /swiftshader|llvmpipe|software/i.test(webglRenderer());
+  // tfjs-backend-webgpu 4.22 miscompiles rank-5 broadcasts (the 3D U-Net's): core/kernels/webgpu.ts.
+  if (name === 'webgpu') registerWebGpuRank5Kernels();
   return { ok: true, info: { name, adapter: name === 'webgl' ? webglRenderer() : adapter, software, ...(limits ? { limits } : {}) } };
 }
 
