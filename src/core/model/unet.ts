@@ -102,11 +102,13 @@ export function resolveUNetConfig(partial: Partial<UNetConfig> = {}): UNetConfig
   return { ...DEFAULT_UNET, ...partial };
 }
 
-function describeValue(v: unknown): string {
+/** A value as an error message quotes it. */
+export function describeValue(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
-function checkInteger(issues: string[], name: string, value: unknown, lo: number, hi: number, why = ''): value is number {
+/** Whether `value` is an integer in lo … hi; when not, the reason is pushed to `issues`. Shared by the 2D and 3D configs. */
+export function checkInteger(issues: string[], name: string, value: unknown, lo: number, hi: number, why = ''): value is number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     issues.push(`${name} must be an integer in ${lo} … ${hi}${why}; got ${describeValue(value)}`);
     return false;
@@ -119,7 +121,7 @@ function checkInteger(issues: string[], name: string, value: unknown, lo: number
 }
 
 /** The valid sizes (positive multiples of `step`) just below and above `size`. */
-function nearestMultiples(size: number, step: number): string {
+export function nearestMultiples(size: number, step: number): string {
   const below = Math.floor(size / step) * step;
   const above = below + step;
   return below > 0 ? `${below} or ${above}` : `${above}`;

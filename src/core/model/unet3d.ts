@@ -49,7 +49,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, toSeed } from '../data/rng';
 import { instanceNormalization } from './instanceNorm';
-import { UNET_LAYER_NAMES, UNetConfigError } from './unet';
+import { checkInteger, describeValue, nearestMultiples, UNET_LAYER_NAMES, UNetConfigError } from './unet';
 
 export interface UNet3DConfig {
   /** Input depth (slices, z) in voxels; a multiple of 2^depth. */
@@ -102,29 +102,6 @@ export const UNET3D_LAYER_NAMES = UNET_LAYER_NAMES;
 /** DEFAULT_UNET3D overridden by the given fields (not validated). */
 export function resolveUNet3DConfig(partial: Partial<UNet3DConfig> = {}): UNet3DConfig {
   return { ...DEFAULT_UNET3D, ...partial };
-}
-
-function describeValue(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
-}
-
-function checkInteger(issues: string[], name: string, value: unknown, lo: number, hi: number, why = ''): value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    issues.push(`${name} must be an integer in ${lo} … ${hi}${why}; got ${describeValue(value)}`);
-    return false;
-  }
-  if (value < lo || value > hi) {
-    issues.push(`${name} = ${value} is outside ${lo} … ${hi}${why}`);
-    return false;
-  }
-  return true;
-}
-
-/** The valid sizes (positive multiples of `step`) just below and above `size`. */
-function nearestMultiples(size: number, step: number): string {
-  const below = Math.floor(size / step) * step;
-  const above = below + step;
-  return below > 0 ? `${below} or ${above}` : `${above}`;
 }
 
 /**
