@@ -73,7 +73,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'e2e/bundle/*.test.ts'],
     environment: 'node',
     // Node tests train on the CPU backend with the product's fast kernels, as the studio does.
     setupFiles: ['src/core/kernels/testing/setup.ts'],

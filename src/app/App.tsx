@@ -1,16 +1,23 @@
-import { useEffect, useState } from 'react';
-import { DatasetView } from '../features/dataset/DatasetView';
-import { LossExplorer } from '../features/losses/LossExplorer';
-import { ResultsPage } from '../features/results/ResultsPage';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { BackendNote } from '../features/training/BackendBadge';
-import { StoredExperimentsRescue, TrainView } from '../features/training/TrainView';
-import { CompareView } from '../features/viewer/CompareView';
-import { ViewerView } from '../features/viewer/ViewerView';
+import { StoredExperimentsRescue } from '../features/training/StoredExperimentsRescue';
 import { trainingActions } from '../state/trainingActions';
 import { datasetActions } from '../state/datasetActions';
 import { applySharedConfig, parseHashQuery } from '../state/shareConfig';
 import { useStudio } from '../state/store';
 import { ErrorBoundary, ViewCrashed } from './ErrorBoundary';
+
+/**
+ * Each view is its own chunk, loaded when it is first shown, so the first page carries only the
+ * shell and the view it opens on; plotly (features/charts/Plot) and cornerstone (the viewer
+ * views) load with the views that draw them.
+ */
+const LossExplorer = lazy(() => import('../features/losses/LossExplorer').then((m) => ({ default: m.LossExplorer })));
+const DatasetView = lazy(() => import('../features/dataset/DatasetView').then((m) => ({ default: m.DatasetView })));
+const TrainView = lazy(() => import('../features/training/TrainView').then((m) => ({ default: m.TrainView })));
+const ViewerView = lazy(() => import('../features/viewer/ViewerView').then((m) => ({ default: m.ViewerView })));
+const CompareView = lazy(() => import('../features/viewer/CompareView').then((m) => ({ default: m.CompareView })));
+const ResultsPage = lazy(() => import('../features/results/ResultsPage').then((m) => ({ default: m.ResultsPage })));
 
 const VIEWS = [
   { id: 'data', label: 'Data' },
@@ -101,6 +108,13 @@ export function App() {
       )}
       <main>
         <ErrorBoundary key={view} fallback={(message, retry) => crashed(view, message, retry)}>
+          <Suspense
+            fallback={
+              <p className="muted view-loading" role="status">
+                Loading the {VIEWS.find((v) => v.id === view)?.label ?? view} view…
+              </p>
+            }
+          >
           {view === 'losses' ? (
             <LossExplorer />
           ) : view === 'data' ? (
@@ -114,6 +128,7 @@ export function App() {
           ) : (
             <ResultsPage />
           )}
+          </Suspense>
         </ErrorBoundary>
       </main>
     </div>
