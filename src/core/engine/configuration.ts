@@ -5,7 +5,9 @@
  * link run in the studio and on a command line trains the same experiment. tfjs-free.
  */
 import { PAPER_COMPARISON, type LossId, type ResolvedParams } from '../losses/registry';
-import { RESOLUTIONS, type CheckpointMetric, type Resolution, type SliceSelection } from '../training/config';
+import { UNET_LIMITS } from '../model/spec';
+import { DEFAULT_TRAINING, RESOLUTIONS, type CheckpointMetric, type Resolution, type SliceSelection } from '../training/config';
+import { DEFAULT_MEMORY_BUDGET } from './planner';
 
 export interface TrainingSettings {
   losses: LossId[];
@@ -58,6 +60,11 @@ export interface TrainingSettings {
   memoryBudget: number;
 }
 
+/**
+ * The studio's defaults. The protocol is the paper's (DEFAULT_TRAINING: optimizer, learning rate,
+ * batch, seed, slices, checkpoint); the model and the epoch limit are sized for a first run in a
+ * browser tab (30 epochs, not the paper's 100); the memory budget is the planner's.
+ */
 export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   losses: [...PAPER_COMPARISON],
   gammaSweep: false,
@@ -68,21 +75,21 @@ export const DEFAULT_SETTINGS: Readonly<TrainingSettings> = Object.freeze({
   maxEpochs: 30,
   stepsPerEpoch: 0,
   maxSteps: 0,
-  batchSize: 2,
-  learningRate: 0.1,
-  optimizer: 'sgd',
+  batchSize: DEFAULT_TRAINING.batchSize,
+  learningRate: DEFAULT_TRAINING.learningRate,
+  optimizer: DEFAULT_TRAINING.optimizer,
   scheduling: 'interleaved',
-  seed: 1,
-  slices: 'all',
-  augment: true,
-  checkpointMetric: 'valLoss',
+  seed: DEFAULT_TRAINING.seed,
+  slices: DEFAULT_TRAINING.slices,
+  augment: DEFAULT_TRAINING.augmentation !== null,
+  checkpointMetric: DEFAULT_TRAINING.checkpointMetric,
   seeds: 1,
   folds: 1,
   resolution: 'native',
   dims: 2,
   inputDepth: 32,
   spacing: null,
-  memoryBudget: 2048,
+  memoryBudget: DEFAULT_MEMORY_BUDGET / 1024 ** 2,
 });
 
 /** A fresh copy of the defaults. */
@@ -134,11 +141,17 @@ export interface NumberRule {
   step?: number;
 }
 
-/** The valid numeric settings: the Train view's fields, the link and the command line share them. */
+/** An integer rule over lo … hi, as the model's limits state them. */
+const integerRule = ([min, max]: readonly [number, number]) => ({ kind: 'integer', min, max, range: `${min}…${max}` }) as const;
+
+/**
+ * The valid numeric settings: the Train view's fields, the link and the command line share them.
+ * Depth and base filters are the 2D U-Net's limits (model/spec.ts), which the 3D U-Net's contain.
+ */
 export const SETTING_LIMITS = {
   maxEpochs: { kind: 'integer', min: 1, max: 1000, range: '1…1000' },
-  depth: { kind: 'integer', min: 2, max: 5, range: '2…5' },
-  baseFilters: { kind: 'integer', min: 4, max: 64, range: '4…64' },
+  depth: integerRule(UNET_LIMITS.depth),
+  baseFilters: integerRule(UNET_LIMITS.baseFilters),
   batchSize: { kind: 'integer', min: 1, max: 64, range: '1…64' },
   learningRate: { kind: 'number', min: 1e-6, max: 10, range: '1e-6…10' },
   seed: { kind: 'integer', min: 0, max: 2 ** 31 - 1, range: '0…2147483647' },

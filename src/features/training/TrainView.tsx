@@ -4,6 +4,8 @@ import type { ExperimentSnapshot } from '../../core/training/experiment';
 import { formatScore, meanOfFinite } from '../../core/metrics/summary';
 import { INPUT_SIZES, SETTING_LIMITS, withinRule, type NumberRule, type NumericSetting } from '../../core/engine/configuration';
 import { truncateText } from '../../core/training/experimentFile';
+import { DEFAULT_TRAINING } from '../../core/training/config';
+import { GAMMA_SWEEP } from '../../core/training/runs';
 import { formatDuration } from '../../core/training/progress';
 import { currentExperimentRequest, datasetCases, datasetImageSizes, datasetPlan, developmentCaseCount, plannedStepsPerEpoch, probeKey, proposalSettings, startProblems, trainingActions } from '../../state/trainingActions';
 import { estimateStepMemory, experimentTime, formatBytes, requestPlan } from '../../core/engine/planner';
@@ -15,6 +17,22 @@ import { BackendBadge } from './BackendBadge';
 import { ShareLink } from './ShareLink';
 import { TrainingCharts } from './TrainingCharts';
 import { liveProgress, runPlan } from './runPlan';
+
+/** The γ sweep's runs as text, from GAMMA_SWEEP and the unified losses' paper settings. */
+const SWEEP_TEXT = (() => {
+  const p = LOSSES.symmetricUnifiedFocal.paper;
+  return `γ = ${GAMMA_SWEEP[0]} … ${GAMMA_SWEEP[GAMMA_SWEEP.length - 1]}, λ = ${p.lambda}, δ = ${p.delta}`;
+})();
+
+/** The paper's protocol in words, from DEFAULT_TRAINING (what a run uses unless the fields above change it). */
+const PROTOCOL_TEXT = (() => {
+  const t = DEFAULT_TRAINING;
+  return (
+    `The paper's protocol: ${t.optimizer === 'sgd' ? 'SGD' : 'Adam'}, learning rate ${t.learningRate}, batch ${t.batchSize}, ` +
+    `learning rate × ${t.lrFactor} after ${t.lrPlateauPatience} epochs without validation improvement, early stop after ${t.earlyStopPatience}, ` +
+    `the checkpoint with the ${t.checkpointMetric === 'valLoss' ? 'lowest validation loss' : 'highest validation DSC'} is kept.`
+  );
+})();
 
 function paramText(id: LossId, p: Record<string, unknown>): string {
   return LOSSES[id].params
@@ -91,7 +109,7 @@ function Settings({ running }: { running: boolean }) {
       </ul>
       <label className="toggle">
         <input type="checkbox" disabled={running} checked={s.gammaSweep} onChange={(e) => set({ gammaSweep: e.currentTarget.checked })} /> γ sweep (the
-        paper&apos;s Figure 3): each ticked unified loss at γ = 0.1 … 0.9, λ = 0.5, δ = 0.6
+        paper&apos;s Figure 3): each ticked unified loss at {SWEEP_TEXT}
       </label>
       <h3>Model and protocol</h3>
       <fieldset className="fields" disabled={running}>
@@ -183,8 +201,7 @@ function Settings({ running }: { running: boolean }) {
       {s.dims === 2 ? <ResolutionNote /> : <SpacingNote />}
       <ReplicateFields />
       <p className="muted">
-        The paper&apos;s protocol: SGD, learning rate 0.1, batch 2, learning rate × 0.1 after 10 epochs without validation
-        improvement, early stop after 20, the checkpoint with the lowest validation loss is kept.
+        {PROTOCOL_TEXT}
       </p>
       <ShareLink />
     </section>
