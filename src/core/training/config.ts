@@ -8,7 +8,7 @@
  * - training stops when the validation loss has not improved for 20 epochs, and the weights of
  *   the epoch with the lowest validation loss are the ones evaluated on the test set;
  * - the paper's augmentation (data/augment.ts: scaling, rotation, mirroring, elastic
- *   deformation and brightness, each with probability 0.15).
+ *   deformation and brightness, each with probability 0.15), in 3-D by data/augment3d.ts.
  *
  * Momentum: the paper gives no momentum for its SGD, and Keras' SGD has momentum 0 by default,
  * so the default here is 0. With momentum > 0 tfjs's MomentumOptimizer is used
@@ -100,7 +100,9 @@ export interface TrainingConfig {
   readonly evalBatchSize: number;
   /**
    * Augmentation of training samples; null: none. Default: the paper's (data/augment.ts). 3-D
-   * patches are only mirrored, along each axis with `mirror.probability` (training/volumes.ts).
+   * patches get the same transforms in 3-D (data/augment3d.ts, training/volumes.ts): rotation
+   * about each axis, mirroring along each axis with `mirror.probability` (`horizontal` and
+   * `vertical` are 2-D only), and α of the elastic deformation × 4.5 as nnU-Net's 3-D default.
    */
   readonly augmentation: AugmentationConfig | null;
   /**

@@ -35,8 +35,10 @@
  * 3-D models (input [B, D, H, W, C], a 3-D U-Net): the model's rank decides. The training
  * samples are then whole normalised volumes (volumes.ts), one per training case: a step cuts a
  * random patch of the input size from each volume of its batch (a third centred on foreground,
- * config.foregroundProbability) and mirrors it along each axis with the configuration's
- * mirroring probability; the other augmentations are 2-D only. With stepsPerEpoch null an epoch
+ * config.foregroundProbability) and augments it in 3-D with the configuration's augmentation
+ * (data/augment3d.ts: zoom, rotation about each axis, mirroring along each axis, elastic
+ * deformation, brightness; the patch sampled from the whole volume around its centre, in-plane
+ * only for strongly anisotropic voxels). With stepsPerEpoch null an epoch
  * is ⌈training volumes / batchSize⌉ steps: each volume gives one patch per epoch. Validation
  * runs every volume through Gaussian-weighted sliding windows (overlap 0.5, evalBatchSize
  * windows per forward pass); the validation loss is the mean over volumes of the loss of each

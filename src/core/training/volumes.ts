@@ -13,13 +13,15 @@
  * A resampled volume keeps its case's labels and roi at the case's own grid (`original`), so
  * that predictions are scored where the labels were drawn.
  *
- * Training batches: random patches of the model's input size, a share `foregroundProbability`
- * of them centred on foreground (nnU-Net's 1/3; data/volume3d.ts batchArrays3D). Augmentation in
- * 3-D is mirroring only: each of the three axes of a patch is mirrored independently with the
- * probability of the configuration's mirroring (the paper's 0.15, data/augment.ts), as nnU-Net
- * mirrors every spatial axis of a 3-D patch; the 2-D switches `horizontal` and `vertical` are
- * not consulted. Scaling, rotation, elastic deformation and brightness, which data/augment.ts
- * applies to 2-D samples, are not applied to 3-D patches.
+ * Training batches: one patch of the model's input size per volume, its centre chosen by the
+ * foreground-oversampling rule (a share `foregroundProbability` centred on foreground, nnU-Net's
+ * 1/3; data/patches.ts drawPatchOrigin, as data/volume3d.ts batchArrays3D draws it), then
+ * augmented in 3-D by data/augment3d.ts from the experiment's augmentation configuration (the
+ * paper's zoom, rotation about each axis, mirroring along each axis, elastic deformation and
+ * brightness, each with its probability): the patch is the output grid of one inverse mapping
+ * sampled from the whole volume around the chosen centre, as nnU-Net's SpatialTransform crops
+ * it, so rotations and zoom take content from beyond the patch instead of leaving empty corners.
+ * A volume whose grid spacing has max/min > 3 is augmented in-plane only (data/augment3d.ts).
  *
  * Scoring a volume: its softmax probabilities on its (resampled) grid, from Gaussian-weighted
  * sliding windows with overlap 0.5 (slidingWindow3d.ts), brought back to the case's own grid by
@@ -34,17 +36,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { AugmentationConfig } from '../data/augment';
+import { augmentPatch3D, drawAugmentation3D, NO_AUGMENTATION_3D } from '../data/augment3d';
 import type { IntensityWindow } from '../data/normalize';
 import { zScore } from '../data/normalize';
 import type { Rng } from '../data/rng';
+import { drawPatchOrigin, foregroundIndex, type ForegroundIndex } from '../data/patches';
 import type { Case } from '../data/types';
 import {
-  batchArrays3D,
   checkSpacing,
   resampledSize,
   resampleLabelsTo,
   resampleProbabilitiesToLabels,
   resampleTrilinear,
+  spacingAfterResampling,
+  toSize3D,
   type BatchArrays3D,
   type Sample3D,
   type Size3D,
@@ -73,6 +78,8 @@ export interface PreparedVolume extends Sample3D {
   caseId: string;
   /** The case's own grid. */
   source: Size3D;
+  /** Voxel spacing of this volume's grid in mm [x, y, z] (the case's own, or its spacing after resampling); it decides in-plane augmentation. */
+  spacing: Spacing3D;
   /** The case's labels and roi at its own grid, when the volume was resampled. */
   original?: { labels: Uint8Array; roi?: Uint8Array };
 }
@@ -87,6 +94,7 @@ export function prepareVolume(c: Case, opts: VolumeOptions = {}): PreparedVolume
   const channels = opts.channels ?? colourChannels(c.image.channels);
   let image = channelsInWindow(c, channels, opts.window);
   let grid = source;
+  let spacing: Spacing3D = c.image.spacing;
   let labels = c.labels;
   let roi = c.roi;
   if (opts.spacing) {
@@ -97,6 +105,7 @@ export function prepareVolume(c: Case, opts: VolumeOptions = {}): PreparedVolume
       labels = resampleLabelsTo(c.labels, source, to);
       roi = c.roi ? resampleLabelsTo(c.roi, source, to) : undefined;
       grid = to;
+      spacing = spacingAfterResampling(source, to, c.image.spacing);
     }
   }
   const statsRoi = opts.useRoi ? roi : undefined;
@@ -107,6 +116,7 @@ export function prepareVolume(c: Case, opts: VolumeOptions = {}): PreparedVolume
     labels,
     caseId: c.id,
     source,
+    spacing,
   };
   if (roi) v.roi = roi;
   if (grid !== source) v.original = { labels: c.labels, ...(c.roi ? { roi: c.roi } : {}) };
@@ -126,52 +136,71 @@ export interface VolumeBatchOptions {
   patch: Size3D;
   /** Probability of a foreground-centred patch (nnU-Net: 1/3). */
   foregroundProbability: number;
-  /** Only its mirroring probability is used (see the file header); null: no augmentation. */
+  /** The augmentation of data/augment3d.ts (see the file header); null: none. */
   augmentation: AugmentationConfig | null;
 }
 
 /**
- * The volumes at `indices` as one batch of random patches, each mirrored along the axes drawn
- * from rng.fork(`sample ${i}`).fork('mirror') (its patch comes from the fork 'patch'), so a
- * volume gets the same patch and mirroring whatever batch it lands in.
+ * The volumes at `indices` as one batch of patches. Volume `i` draws its patch position from
+ * rng.fork(`sample ${i}`).fork('patch') (a volume of the patch size is taken whole, as
+ * data/volume3d.ts batchArrays3D does) and its augmentation from rng.fork(`sample ${i}`)
+ * (data/augment3d.ts drawAugmentation3D, in-plane for a volume whose `spacing` is strongly
+ * anisotropic; a spacing that is absent or not positive and finite counts as isotropic), so a volume gets the same patch and augmentation whatever batch it lands in.
+ * Without augmentation the batch equals batchArrays3D's.
  */
-export function volumeBatch(volumes: readonly Sample3D[], indices: readonly number[], rng: Rng, opts: VolumeBatchOptions): BatchArrays3D {
-  const a = batchArrays3D(volumes, indices, rng, { numClasses: opts.numClasses, patch: opts.patch, foregroundProbability: opts.foregroundProbability });
-  const p = opts.augmentation?.mirror.probability ?? 0;
-  if (p > 0) {
-    indices.forEach((index, b) => {
-      const m = rng.fork(`sample ${index}`).fork('mirror');
-      const axes = { x: m.bernoulli(p), y: m.bernoulli(p), z: m.bernoulli(p) };
-      mirrorBatchItem(a, b, axes);
-    });
-  }
-  return a;
+export function volumeBatch(volumes: readonly (Sample3D & { spacing?: Spacing3D })[], indices: readonly number[], rng: Rng, opts: VolumeBatchOptions): BatchArrays3D {
+  const K = opts.numClasses;
+  if (!(Number.isInteger(K) && K >= 2 && K <= 256)) throw new RangeError(`numClasses must be an integer in 2…256, got ${K}`);
+  if (indices.length === 0) throw new RangeError('a batch needs at least one sample');
+  const P = toSize3D(opts.patch);
+  const n = P.width * P.height * P.depth;
+  const at = (index: number) => {
+    const v = volumes[index];
+    if (!v) throw new RangeError(`sample index ${index} is out of range (0…${volumes.length - 1})`);
+    return v;
+  };
+  const Cin = at(indices[0]!).channels;
+  const B = indices.length;
+  const x = new Float32Array(B * n * Cin);
+  const y = new Float32Array(B * n * K);
+  indices.forEach((index, b) => {
+    const v = at(index);
+    if (v.channels !== Cin) throw new RangeError(`sample ${index} has ${v.channels} channels, the batch ${Cin}`);
+    const sampleRng = rng.fork(`sample ${index}`);
+    const origin = patchOrigin(v, P, sampleRng.fork('patch'), opts.foregroundProbability);
+    const applied = opts.augmentation ? drawAugmentation3D(sampleRng, opts.augmentation, knownSpacing(v.spacing)) : NO_AUGMENTATION_3D;
+    const s = augmentPatch3D(v, origin, P, applied);
+    x.set(s.image, b * n * Cin);
+    const offset = b * n * K;
+    for (let i = 0; i < n; i++) {
+      const l = s.labels[i]!;
+      if (l >= K) throw new RangeError(`label ${l} in sample ${index} is not a class of a ${K}-class model (0…${K - 1})`);
+      y[offset + i * K + l] = 1;
+    }
+  });
+  return { x, y, shape: { batch: B, depth: P.depth, height: P.height, width: P.width, channels: Cin, classes: K } };
 }
 
-/** Mirrors item `b` of a batch (image and one-hot labels together) along the chosen axes, in place. */
-export function mirrorBatchItem(a: BatchArrays3D, b: number, axes: { x: boolean; y: boolean; z: boolean }): void {
-  if (!axes.x && !axes.y && !axes.z) return;
-  const { depth: D, height: H, width: W, channels, classes } = a.shape;
-  const n = D * H * W;
-  for (const [data, per] of [
-    [a.x, channels],
-    [a.y, classes],
-  ] as const) {
-    const start = b * n * per;
-    const item = data.slice(start, start + n * per);
-    let o = start;
-    for (let z = 0; z < D; z++) {
-      const sz = axes.z ? D - 1 - z : z;
-      for (let y = 0; y < H; y++) {
-        const sy = axes.y ? H - 1 - y : y;
-        for (let x = 0; x < W; x++, o += per) {
-          const sx = axes.x ? W - 1 - x : x;
-          const src = ((sz * H + sy) * W + sx) * per;
-          for (let c = 0; c < per; c++) data[o + c] = item[src + c]!;
-        }
-      }
+function knownSpacing(spacing: Spacing3D | undefined): { spacing?: Spacing3D } {
+  return spacing && spacing.length === 3 && spacing.every((v) => Number.isFinite(v) && v > 0) ? { spacing } : {};
+}
+
+/** Foreground indexes of the label arrays seen by {@link volumeBatch} (labels are treated as immutable). */
+const foregroundCache = new WeakMap<Uint8Array, ForegroundIndex>();
+
+/** The untransformed origin of a volume's training patch: data/volume3d.ts samplePatch3D's draw; [0, 0, 0] for a volume of the patch size. */
+function patchOrigin(v: Sample3D, P: Size3D, rng: Rng, foregroundProbability: number): [number, number, number] {
+  if (v.width === P.width && v.height === P.height && v.depth === P.depth) return [0, 0, 0];
+  let fg: ForegroundIndex | undefined;
+  if (foregroundProbability > 0) {
+    fg = foregroundCache.get(v.labels);
+    if (!fg) {
+      fg = foregroundIndex(v.labels);
+      foregroundCache.set(v.labels, fg);
     }
   }
+  const { origin } = drawPatchOrigin([v.width, v.height, v.depth], [P.width, P.height, P.depth], v.labels, rng, fg ? { foregroundProbability, foreground: fg } : { foregroundProbability });
+  return origin as [number, number, number];
 }
 
 /**
