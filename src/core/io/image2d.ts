@@ -41,9 +41,10 @@ import { formatBytes, MAX_PICTURE_BYTES } from './budget';
 import { decodeGifFirstFrame, GifError, type GifFirstFrame } from './gif';
 import { inflateBounded, InflateLimitError, inflateToBuffer, MAX_DEFLATE_RATIO } from './inflate';
 import { decodeLzw, LzwError, TIFF_LZW } from './lzw';
-import { IDENTITY_AFFINE, InputFileError, voxelCount, type SourceFormat, type Volume, type VoxelArray } from './volume';
+import { IDENTITY_AFFINE, InputFileError, voxelCount, type Volume, type VoxelArray } from './volume';
 
-export type ImageFormat = Extract<SourceFormat, 'png' | 'jpeg' | 'gif' | 'bmp' | 'tiff'>;
+/** The picture formats decoded here; each is also the `Volume.source.format` of its pictures. */
+export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'bmp' | 'tiff';
 
 /** Pictures larger than this are refused rather than exhausting a browser tab's memory. */
 export const MAX_IMAGE_PIXELS = 100_000_000;
@@ -244,8 +245,8 @@ function checkSize(
   }
 }
 
-/** What an unrecognised file looks like, for the error message. */
-function describeUnknown(b: Uint8Array, name: string): string {
+/** Why bytes are not a supported picture, and what they look like instead: the message for an unrecognised file. */
+export function describeUnknown(b: Uint8Array, name: string): string {
   const ext = extensionOf(name);
   const claim = ext
     ? EXTENSION_FORMAT[ext]

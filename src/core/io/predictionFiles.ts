@@ -5,11 +5,9 @@
  * of the picture's size (two-class datasets as 0/255, more classes as class indices, the same
  * for every file of a dataset; see maskPng.ts). Voxel values are the dataset's own label values
  * when its mapping says which value each class came from (`classValues`, e.g. BraTS 1, 2, 4),
- * else class indices (0 … C−1).
+ * else class indices (0 … C−1). The writer is the one formats/registry.ts picks (labelWriterFor).
  */
-import { encodeMaskPng } from './maskPng';
-import { writeNiftiLabels } from './nifti';
-import type { Volume } from './volume';
+import { FORMATS, labelWriterFor, orList, type Formats, type LabelSource } from './formats/registry';
 
 export interface PredictionFile {
   name: string;
@@ -41,21 +39,30 @@ export function safeFileName(s: string): string {
 }
 
 /**
- * The file for a predicted label volume of `image` (labels in the canonical Volume layout):
- * `${stem}.nii.gz` for NIfTI sources, `${stem}.png` for pictures.
+ * The file for a predicted label volume of `image` (labels in the canonical Volume layout), in the
+ * format the registry's writers choose: `${stem}.nii.gz` for NIfTI sources, `${stem}.png` for pictures.
  */
 export function predictionFile(
-  image: Pick<Volume, 'dims' | 'nifti' | 'source'>,
+  image: LabelSource,
   classLabels: Uint8Array,
   stem: string,
   opts: { numClasses: number; classValues?: readonly number[] | null },
+  formats: Formats = FORMATS,
 ): PredictionFile {
   const [nx, ny, nz] = image.dims;
   if (classLabels.length !== nx * ny * nz) throw new RangeError(`${classLabels.length} labels for an image of ${nx} × ${ny} × ${nz} voxels`);
   const values = opts.classValues;
   const labels = values ? classLabels.map((c) => values[c] ?? c) : classLabels;
   const base = safeFileName(stem);
-  if (image.nifti) return { name: `${base}.nii.gz`, bytes: writeNiftiLabels(labels, image.nifti, { gzip: true }), mime: 'application/gzip' };
-  if (nz !== 1) throw new RangeError(`${image.source.name} is a ${nz}-slice volume without NIfTI geometry; only NIfTI volumes can be written as volumes`);
-  return { name: `${base}.png`, bytes: encodeMaskPng(labels, nx, ny, { scaleBinary: !values && opts.numClasses === 2 }), mime: 'image/png' };
+  const chosen = labelWriterFor(image, formats);
+  if (!chosen) {
+    const volumes = orList(formats.filter((f) => f.kind === 'volume' && f.write).map((f) => f.label));
+    throw new RangeError(`${image.source.name} is a ${nz}-slice volume without ${volumes} geometry; only ${volumes} volumes can be written as volumes`);
+  }
+  const { writer } = chosen;
+  return {
+    name: `${base}.${writer.extension}`,
+    bytes: writer.write(labels, image, { scaleBinary: !values && opts.numClasses === 2 }),
+    mime: writer.mime,
+  };
 }

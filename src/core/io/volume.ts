@@ -9,6 +9,7 @@
  * space, reached by axis permutations and flips only (no resampling), so an image and its
  * label volume line up voxel for voxel even when they were stored in different orientations.
  */
+import type { RegisteredSourceFormat } from './formats/registry';
 
 export type VoxelArray =
   | Uint8Array
@@ -20,7 +21,8 @@ export type VoxelArray =
   | Float32Array
   | Float64Array;
 
-export type SourceFormat = 'png' | 'jpeg' | 'gif' | 'bmp' | 'tiff' | 'nifti1' | 'nifti2' | 'synthetic';
+/** What a volume was read from: the source formats of the registered readers (formats/registry.ts), or the synthetic demo. */
+export type SourceFormat = RegisteredSourceFormat | 'synthetic';
 
 export interface Volume {
   /** Voxel values as stored (after NIfTI scl_slope/scl_inter when those apply: then Float32Array). */
