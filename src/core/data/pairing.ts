@@ -28,7 +28,12 @@
  * Pure: works on paths only. Every path given comes back exactly once: in a pair (as image,
  * mask or field of view), in `unpaired` with the reason (data not used, image and volume
  * formats the readers do not decode, with what to do), or in `ignored` (files that are not data).
+ * Which extensions are data (and which are compound, like `.nii.gz`) comes from the format
+ * registry (core/io/formats/registry.ts); formats it names but does not read, from
+ * core/io/formats/unsupported.ts.
  */
+import { FORMATS, orList, readableExtensions, splitExtension, type Formats } from '../io/formats/registry';
+import { TO_NIFTI, UNOPENED_ARCHIVE_EXTENSIONS, unsupportedFormat } from '../io/formats/unsupported';
 import type { SplitName } from './types';
 
 export interface PairedCase {
@@ -60,43 +65,6 @@ export interface Pairing {
   /** The layout recognised, e.g. 'DRIVE', 'MSD', 'generic'. */
   layout: string;
 }
-
-const IMAGE_EXT = ['png', 'jpg', 'jpeg', 'jpe', 'jfif', 'gif', 'bmp', 'tif', 'tiff'];
-const VOLUME_EXT = ['nii', 'nii.gz'];
-
-const TO_NIFTI = 'convert it to NIfTI (.nii.gz), e.g. with SimpleITK or 3D Slicer';
-const ANALYZE = 'convert the .hdr/.img pair to NIfTI (use .nii or .nii.gz), e.g. with nibabel or SimpleITK';
-const DICOM = 'convert the series to NIfTI, e.g. with dcm2niix';
-const ARRAYS = 'save the arrays as NIfTI (e.g. with nibabel) or as PNG';
-/** Image and volume formats the readers do not decode, by extension: the format's name and what to do instead. */
-const UNREAD_FORMATS = new Map<string, [format: string, advice: string]>(
-  (
-    [
-      ['DICOM', DICOM, ['dcm', 'dicom']],
-      ['DICOM (Siemens .IMA)', DICOM, ['ima']],
-      ['NRRD volume', TO_NIFTI, ['nrrd']],
-      ['NRRD header', TO_NIFTI, ['nhdr']],
-      ['MetaImage volume', TO_NIFTI, ['mha']],
-      ['MetaImage header', `${TO_NIFTI} (with its data file)`, ['mhd']],
-      ['FreeSurfer volume', 'convert it to NIfTI, e.g. with mri_convert', ['mgz', 'mgh']],
-      ['MINC volume', 'convert it to NIfTI, e.g. with mnc2nii', ['mnc']],
-      ['Analyze 7.5 header', ANALYZE, ['hdr']],
-      ['Analyze 7.5 image data', ANALYZE, ['img']],
-      ['NumPy array', ARRAYS, ['npy']],
-      ['NumPy archive', ARRAYS, ['npz']],
-      ['HDF5 file', ARRAYS, ['h5', 'hdf5']],
-      ['MATLAB data file', ARRAYS, ['mat']],
-      ['WebP image', 'save it as PNG', ['webp']],
-      ['AVIF image', 'save it as PNG', ['avif']],
-      ['HEIC image', 'save it as PNG', ['heic', 'heif']],
-      ['JPEG XL image', 'save it as PNG', ['jxl']],
-      ['JPEG 2000 image', 'save it as PNG or TIFF', ['jp2', 'j2k', 'jpx']],
-      ['Netpbm image', 'save it as PNG', ['pgm', 'ppm', 'pbm', 'pnm']],
-    ] as const
-  ).flatMap(([format, advice, exts]) => exts.map((ext) => [ext, [format, advice]] as [string, [string, string]])),
-);
-/** Archives other than a dropped zip (which the loader opens before pairing). */
-const ARCHIVE_EXT = ['tar', 'tgz', '7z', 'rar', 'bz2', 'xz'];
 
 const norm = (s: string) => s.toLowerCase().replace(/[\s_-]+/g, '');
 
@@ -146,20 +114,11 @@ interface Entry {
   ext: string;
 }
 
-function parse(path: string): Entry {
+function parse(path: string, formats: Formats = FORMATS): Entry {
   const clean = path.replace(/\\/g, '/').replace(/^\/+/, '');
   const parts = clean.split('/').filter(Boolean);
   const name = parts.pop() ?? '';
-  const lower = name.toLowerCase();
-  let ext = '';
-  let stem = name;
-  if (lower.endsWith('.nii.gz')) {
-    ext = 'nii.gz';
-    stem = name.slice(0, -7);
-  } else if (lower.includes('.')) {
-    ext = lower.slice(lower.lastIndexOf('.') + 1);
-    stem = name.slice(0, name.lastIndexOf('.'));
-  }
+  const { stem, ext } = splitExtension(name, formats);
   return { path: clean, dirs: parts, stem, ext };
 }
 
@@ -175,7 +134,23 @@ type LeftOutBy = { to: 'ignored' | 'unpaired'; reason: string; unreadable?: true
  * Why a file cannot be paired from its name alone: not data (ignored), or an image or volume in
  * a format the readers do not decode (unpaired, with what to do). Null for readable files.
  */
-function leftOutByName(e: Entry, metaImageStems: Set<string>): LeftOutBy | null {
+/** The extensions the readers decode, by kind, and the words for them in reasons. */
+interface Readable {
+  images: string[];
+  volumes: string[];
+  /** 'NIfTI' (the volume formats' names, for "not an image or NIfTI file"). */
+  volumeWords: string;
+}
+
+function readableOf(formats: Formats): Readable {
+  return {
+    images: readableExtensions('image2d', formats),
+    volumes: readableExtensions('volume', formats),
+    volumeWords: orList(formats.filter((f) => f.kind === 'volume').map((f) => f.label)),
+  };
+}
+
+function leftOutByName(e: Entry, metaImageStems: Set<string>, readable: Readable): LeftOutBy | null {
   const name = e.path.split('/').pop() ?? '';
   const ignore = (reason: string): LeftOutBy => ({ to: 'ignored', reason });
   const unreadable = (reason: string): LeftOutBy => ({ to: 'unpaired', reason, unreadable: true });
@@ -183,27 +158,28 @@ function leftOutByName(e: Entry, metaImageStems: Set<string>): LeftOutBy | null 
   if (name === '.DS_Store' || name.startsWith('._')) return ignore('macOS metadata file');
   if (name === 'Thumbs.db' || name === 'desktop.ini') return ignore('Windows metadata file');
   if (name.startsWith('.')) return ignore('hidden file');
-  if (IMAGE_EXT.includes(e.ext) || VOLUME_EXT.includes(e.ext)) return null;
+  if (readable.images.includes(e.ext) || readable.volumes.includes(e.ext)) return null;
   if (name === 'dataset.json') return ignore('Decathlon metadata (dataset.json)');
-  const format = UNREAD_FORMATS.get(e.ext);
-  if (format) return unreadable(`${format[0]} (.${e.ext}) is not read by the studio: ${format[1]}`);
+  const notData = `not an image or ${readable.volumeWords} file`;
+  const format = unsupportedFormat(e.ext);
+  if (format) return unreadable(`${format.format} (.${e.ext}) is not read by the studio: ${format.advice}`);
   if ((e.ext === 'raw' || e.ext === 'zraw') && metaImageStems.has(`${e.dirs.join('/')}/${e.stem}`.toLowerCase())) {
     return unreadable(`the data file of ${e.stem}.mhd (MetaImage) is not read by the studio: ${TO_NIFTI}`);
   }
   const inner = e.ext === 'gz' ? innerExt(e.stem) : '';
-  if (ARCHIVE_EXT.includes(e.ext) || inner === 'tar') {
+  if (UNOPENED_ARCHIVE_EXTENSIONS.includes(e.ext) || inner === 'tar') {
     const ext = inner === 'tar' ? 'tar.gz' : e.ext;
     return unreadable(`archive (.${ext}) is not opened by the studio: unpack it and drop the folder, or a zip of it`);
   }
   if (e.ext === 'zip') return unreadable('a zip archive inside another is not opened: unpack it and drop the folder');
   if (e.ext === 'gz') {
-    const innerFormat = UNREAD_FORMATS.get(inner);
-    if (innerFormat) return unreadable(`gzip-compressed ${innerFormat[0]} (.${inner}.gz) is not read by the studio: ${innerFormat[1]}`);
-    if (IMAGE_EXT.includes(inner)) return unreadable(`gzip-compressed image (.${inner}.gz) is not read by the studio: decompress it (gunzip)`);
-    if (inner === '') return unreadable('.gz is not a supported volume (use .nii or .nii.gz)');
-    return ignore(`.${inner}.gz is not an image or NIfTI file`);
+    const innerFormat = unsupportedFormat(inner);
+    if (innerFormat) return unreadable(`gzip-compressed ${innerFormat.format} (.${inner}.gz) is not read by the studio: ${innerFormat.advice}`);
+    if (readable.images.includes(inner)) return unreadable(`gzip-compressed image (.${inner}.gz) is not read by the studio: decompress it (gunzip)`);
+    if (inner === '') return unreadable(`.gz is not a supported volume (use ${orList(readable.volumes.map((v) => `.${v}`))})`);
+    return ignore(`.${inner}.gz is ${notData}`);
   }
-  return ignore(e.ext ? `.${e.ext} is not an image or NIfTI file` : 'no file extension');
+  return ignore(e.ext ? `.${e.ext} is ${notData}` : 'no file extension');
 }
 
 type FolderRole = 'image' | 'mask' | 'roi' | 'unlabelled' | 'second';
@@ -463,15 +439,18 @@ function classify(entries: Entry[], unpaired: LeftOut[]): { classified: Classifi
   return { classified, manualLayout };
 }
 
-/** Pairs the images and masks among `paths` (see the module comment for the layouts and rules). */
-export function pairFiles(paths: string[]): Pairing {
+/**
+ * Pairs the images and masks among `paths` (see the module comment for the layouts and rules).
+ * `formats`: the formats whose files are data (the registry's by default).
+ */
+export function pairFiles(paths: string[], formats: Formats = FORMATS): Pairing {
   const ignored: LeftOut[] = [];
   const unpaired: LeftOut[] = [];
   const seen = new Set<string>();
   const all: Entry[] = [];
   const repeated: LeftOut[] = [];
   for (const p of paths) {
-    const e = parse(p);
+    const e = parse(p, formats);
     if (seen.has(e.path)) repeated.push({ path: e.path, reason: 'the same path appears more than once in the drop; one copy is used' });
     else {
       seen.add(e.path);
@@ -480,8 +459,9 @@ export function pairFiles(paths: string[]): Pairing {
   }
   const metaImageStems = new Set(all.filter((e) => e.ext === 'mhd').map((e) => `${e.dirs.join('/')}/${e.stem}`.toLowerCase()));
   const entries: Entry[] = [];
+  const readable = readableOf(formats);
   for (const e of all) {
-    const out = leftOutByName(e, metaImageStems);
+    const out = leftOutByName(e, metaImageStems, readable);
     if (!out) entries.push(e);
     else (out.to === 'ignored' ? ignored : unpaired).push({ path: e.path, reason: out.reason, ...(out.unreadable ? { unreadable: true as const } : {}) });
   }
