@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { acceptList, describeFormats } from '../../core/io/formats/registry';
 import { datasetActions } from '../../state/datasetActions';
 import { useStudio } from '../../state/store';
 import { filesFromDataTransfer, filesFromInput } from './collectFiles';
@@ -38,9 +39,8 @@ export function DropZone() {
       >
         <p className="drop-title">Drop a dataset folder, a zip of it, or a handful of files here</p>
         <p className="muted">
-          Images PNG, JPEG, TIFF, GIF or BMP with their masks, or NIfTI volumes (.nii, .nii.gz) with label volumes.
-          Folders laid out as DRIVE, CVC-ClinicDB, the Medical Segmentation Decathlon, KiTS, BraTS, or images/ with
-          masks/ are paired automatically. Files are read in this browser only.
+          {describeFormats()} Folders laid out as DRIVE, CVC-ClinicDB, the Medical Segmentation Decathlon, KiTS,
+          BraTS, or images/ with masks/ are paired automatically. Files are read in this browser only.
         </p>
         <div className="buttons">
           <button type="button" onClick={() => folderInput.current?.click()} disabled={loading}>
@@ -64,7 +64,7 @@ export function DropZone() {
           multiple
           hidden
           aria-label="Choose files or a zip"
-          accept=".png,.jpg,.jpeg,.gif,.bmp,.tif,.tiff,.nii,.gz,.zip"
+          accept={acceptList({ archives: true })}
           onChange={(e) => {
             const files = filesFromInput(e.currentTarget.files);
             e.currentTarget.value = '';

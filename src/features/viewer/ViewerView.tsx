@@ -13,6 +13,7 @@ import { useRef, useState } from 'react';
 import { zipSync } from 'fflate';
 import { joinSlices, predictionFile } from '../../core/io/predictionFiles';
 import { formatScore } from '../../core/metrics/summary';
+import { acceptList } from '../../core/io/formats/registry';
 import { readVolume } from '../../core/io/read';
 import { classValues } from '../../core/data/labels';
 import { maskToLabels } from '../../core/data/predictionMask';
@@ -196,7 +197,7 @@ function MaskFileLoader({ current, numClasses }: { current: Case; numClasses: nu
         Load a mask file as this case&apos;s prediction…
         <input
           type="file"
-          accept=".png,.gif,.bmp,.tif,.tiff,.jpg,.jpeg,.nii,.gz"
+          accept={acceptList()}
           onChange={async (e) => {
             const f = e.currentTarget.files?.[0];
             e.currentTarget.value = '';
