@@ -254,9 +254,9 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
   err.write(`${loaded.cases.length} cases (${loaded.pairing.layout}), ${loaded.mapping.numClasses} classes\n`);
 
   if (p.flags.has('plan') && !p.flags.has('request') && !resume) {
-    // The planner's proposal for this dataset (device limits are checked once the backend runs);
-    // the flags given still override it.
-    const proposal = proposePlan(datasetShape(loaded.cases, loaded.mapping.numClasses), { memoryBudget: configuration.settings.memoryBudget * 2 ** 20 });
+    // The planner's proposal for this dataset, its memory estimated for --backend (device limits
+    // are checked once the backend runs); the flags given still override it.
+    const proposal = proposePlan(datasetShape(loaded.cases, loaded.mapping.numClasses), { memoryBudget: configuration.settings.memoryBudget * 2 ** 20, backend: backendName });
     for (const r of proposal.reasons) err.write(`plan: ${r}\n`);
     applyProposal(configuration.settings, proposal);
     applyOverrides(p, configuration.settings);

@@ -4,7 +4,7 @@ import { registerFastCpuKernels, restoreStockCpuKernels } from '../kernels';
 import { createLoss } from '../losses';
 import { buildUNet } from '../model/unet';
 import { buildUNet3D } from '../model/unet3d';
-import { deviceProblems, estimateStepMemory, proposePlan, unetParameters, type DatasetShape, type ModelPlan } from './planner';
+import { BACKEND_MEMORY_FACTOR, backendMemoryFactor, deviceProblems, estimateStepMemory, proposePlan, unetParameters, type DatasetShape, type ModelPlan } from './planner';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -72,6 +72,49 @@ describe('planner', () => {
     expect(deviceProblems(p, { memoryBudget: 2 ** 30 })[0]).toMatch(/needs about [\d.]+ GiB per training step, more than the memory budget \(1\.0 GiB\)$/);
     expect(deviceProblems(plan2(), limits)).toEqual([]);
   });
+
+  it('scales the CPU estimate by the backend\'s factor, and keeps the CPU estimate as it is', () => {
+    // The CPU estimate is the one the tf.profile test above measures; naming the CPU backend, or
+    // a backend without a measured factor, leaves it unchanged.
+    expect(BACKEND_MEMORY_FACTOR.cpu).toBe(1);
+    expect(BACKEND_MEMORY_FACTOR.webgpu).toBeGreaterThan(1);
+    for (const p of [plan2(), plan3(), plan3({ classes: 4, losses: ['dice'] })]) {
+      const cpu = estimateStepMemory(p);
+      expect(estimateStepMemory(p, 'cpu')).toEqual(cpu);
+      expect(estimateStepMemory(p, 'wasm')).toEqual(cpu);
+      for (const backend of ['webgpu', 'webgl']) {
+        const on = estimateStepMemory(p, backend);
+        expect(on.bytes).toBeCloseTo(cpu.bytes * backendMemoryFactor(backend), 0);
+        // Only the bytes of a step change: the counts and the largest tensor are the model's.
+        expect({ ...on, bytes: 0 }).toEqual({ ...cpu, bytes: 0 });
+      }
+    }
+    expect(backendMemoryFactor('webgpu')).toBe(BACKEND_MEMORY_FACTOR.webgpu);
+    expect(backendMemoryFactor(undefined)).toBe(1);
+    expect(backendMemoryFactor('toString')).toBe(1);
+  });
+
+  it('checks the budget and proposes with the backend\'s estimate when the limits name one', () => {
+    const p = plan3();
+    const cpu = estimateStepMemory(p).bytes;
+    // A budget between the CPU estimate and the WebGPU one: enough on the CPU, not on WebGPU.
+    const budget = (cpu + cpu * BACKEND_MEMORY_FACTOR.webgpu!) / 2;
+    expect(deviceProblems(p, { memoryBudget: budget, backend: 'cpu' })).toEqual([]);
+    expect(deviceProblems(p, { memoryBudget: budget })).toEqual([]);
+    expect(deviceProblems(p, { memoryBudget: budget, backend: 'webgpu' })[0]).toMatch(/per training step, more than the memory budget/);
+    // The proposal's memory is the backend's estimate of its plan, within the budget.
+    // 64³ volumes within 200 MiB: a 32³ patch fits the CPU estimate but not the WebGPU one.
+    const volumes = shape([[64, 64, 64]]);
+    const onGpu = proposePlan(volumes, { memoryBudget: 200 * 2 ** 20, backend: 'webgpu' });
+    const onCpu = proposePlan(volumes, { memoryBudget: 200 * 2 ** 20, backend: 'cpu' });
+    expect(estimateStepMemory(onCpu).bytes * BACKEND_MEMORY_FACTOR.webgpu!).toBeGreaterThan(200 * 2 ** 20);
+    expect(onGpu.memory.bytes).toBeCloseTo(estimateStepMemory(onGpu).bytes * BACKEND_MEMORY_FACTOR.webgpu!, 0);
+    expect(onGpu.memory.bytes).toBeLessThanOrEqual(200 * 2 ** 20);
+    expect(onCpu.memory.bytes).toBe(estimateStepMemory(onCpu).bytes);
+    expect(voxelsOf(onGpu)).toBeLessThan(voxelsOf(onCpu));
+  });
+
+  const voxelsOf = (p: ModelPlan) => p.patch.width * p.patch.height * p.patch.depth;
 
   const shape = (extents: [number, number, number][], spacing: [number, number, number] = [1, 1, 1], channels = 1, classes = 2): DatasetShape => ({
     extents: extents.map(([width, height, depth]) => ({ width, height, depth })),

@@ -38,8 +38,15 @@
  * 2–3, 2–16 filters, 2–4 classes) and all eight losses: they reproduce those peaks within 1 %
  * (planner.test.ts checks other configurations within 25 %). Experiments interleave their runs,
  * so the estimate takes the loss with the largest l (a loss not measured takes the largest
- * measured l). Backends that pool freed buffers (WebGPU,
- * WebGL) hold more than the peak of live tensors.
+ * measured l).
+ *
+ * Per backend. The factors above describe the CPU backend. A GPU backend holds more during a
+ * step than the CPU backend's peak of live tensors (it frees a disposed tensor's buffer only when
+ * it next submits its queued commands, and uniform and read-back buffers count too), so the
+ * estimate on a named backend is the CPU estimate times {@link BACKEND_MEMORY_FACTOR} (1 for the
+ * CPU backend and any backend not measured). The estimate follows the backend wherever it is
+ * known: {@link estimateStepMemory}'s `backend`, and {@link DeviceLimits}' `backend` in
+ * {@link deviceProblems} and {@link proposePlan}.
  *
  * Device limits. On WebGPU every tensor is one storage buffer, so the largest tensor of a step,
  * B·P·max(2·F_0, K, C) float32 values (the level-0 concatenation or the class maps), must fit
@@ -127,6 +134,23 @@ export const MEMORY_FACTORS: Readonly<Record<2 | 3, { activations: number; param
     loss: { crossEntropy: 74.3, focal: 83.3, dice: 19.9, tversky: 19.9, focalTversky: 21.9, combo: 97.3, symmetricUnifiedFocal: 108.3, asymmetricUnifiedFocal: 112.3 },
   },
 });
+/**
+ * The estimate on a backend ÷ the CPU estimate (see the file header). Measured with
+ * `npm run bench:node` (Dawn's SwiftShader) and `npm run bench` (Chromium 156, SwiftShader) on a
+ * 32 × 32, 4-filter, depth-2 U-Net (all 12 losses) and a 16³, 4-filter, depth-2 3-D U-Net (the
+ * paper's 8 losses), batch 2: the bytes a step holds on the GPU (the largest rise of
+ * the backend's bytes in use within one step; docs/BENCHMARKS.md, "The planner's memory estimate
+ * against the measured bytes") ÷ the CPU estimate. WebGPU (Dawn, 2026-12-05): 5.31 MiB ÷ 3.86 MiB
+ * = 1.375 in 2-D and 18.95 ÷ 14.75 = 1.285 in 3-D; 1.33 is their geometric mean, which leaves
+ * both within 4 % (the same bytes in Chromium).
+ */
+export const BACKEND_MEMORY_FACTOR: Readonly<Record<string, number>> = Object.freeze({ cpu: 1, webgpu: 1.33 });
+
+/** The factor of {@link BACKEND_MEMORY_FACTOR} for a backend name; 1 when unknown or absent. */
+export function backendMemoryFactor(backend?: string): number {
+  return (backend !== undefined && Object.prototype.hasOwnProperty.call(BACKEND_MEMORY_FACTOR, backend) ? BACKEND_MEMORY_FACTOR[backend] : undefined) ?? 1;
+}
+
 /** Patch sides are multiples of this (2D: the Train view's 32-px step; 3D: 16 voxels). */
 export const SIZE_STEP = { 2: 32, 3: 16 } as const;
 /** Largest patch side proposed. */
@@ -182,8 +206,11 @@ export function unetParameters(p: Pick<ModelPlan, 'dims' | 'depth' | 'baseFilter
   return n + F(0) * p.classes + p.classes;
 }
 
-/** The estimated memory of one training step of a plan. */
-export function estimateStepMemory(p: ModelPlan): MemoryEstimate {
+/**
+ * The estimated memory of one training step of a plan: on the CPU backend when `backend` is
+ * absent, else times the backend's {@link backendMemoryFactor}.
+ */
+export function estimateStepMemory(p: ModelPlan, backend?: string): MemoryEstimate {
   const activations = p.batchSize * activationsPerSample(p);
   const parameters = unetParameters(p);
   const f = MEMORY_FACTORS[p.dims];
@@ -192,7 +219,7 @@ export function estimateStepMemory(p: ModelPlan): MemoryEstimate {
   const largest = Math.max(...Object.values(f.loss));
   const perClassValue = Math.max(...losses.map((id) => f.loss[id] ?? largest));
   const P = voxels(p.patch);
-  const bytes = 4 * (f.activations * activations + perClassValue * p.batchSize * P * p.classes + f.parameters * parameters);
+  const bytes = backendMemoryFactor(backend) * 4 * (f.activations * activations + perClassValue * p.batchSize * P * p.classes + f.parameters * parameters);
   const candidates: [number, string][] = [
     [2 * p.baseFilters, `the level-0 concatenation (${2 * p.baseFilters} channels)`],
     [p.classes, `the class maps (${p.classes} classes)`],
@@ -211,7 +238,7 @@ function describePatch(p: Pick<ModelPlan, 'dims' | 'patch'>): string {
  * empty when it fits.
  */
 export function deviceProblems(p: ModelPlan, limits: DeviceLimits): string[] {
-  const m = estimateStepMemory(p);
+  const m = estimateStepMemory(p, limits.backend);
   const what = `a ${describePatch(p)} patch at batch ${p.batchSize} (depth ${p.depth}, ${p.baseFilters} base filters)`;
   const out: string[] = [];
   for (const key of ['maxStorageBufferBindingSize', 'maxBufferSize'] as const) {
@@ -330,7 +357,7 @@ export function proposePlan(dataset: DatasetShape, limits: DeviceLimits): Propos
     shrunk = true;
   }
   const p = plan();
-  const memory = estimateStepMemory(p);
+  const memory = estimateStepMemory(p, limits.backend);
   const med = dims === 3 ? `${Math.round(target.width)}×${Math.round(target.height)}×${Math.round(target.depth)}` : `${Math.round(target.width)}×${Math.round(target.height)}`;
   if (whole && !shrunk) reasons.push(`Patch ${describePatch(p)}: the whole median image (${med}) fits, rounded up to a multiple of ${step}.`);
   else if (shrunk) reasons.push(`Patch ${describePatch(p)}: the median image (${med}) does not fit the device, so the largest side was reduced until a step fits; training samples patches and inference tiles them.`);

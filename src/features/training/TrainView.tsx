@@ -259,7 +259,7 @@ function PlanPanel({ running }: { running: boolean }) {
         probe?.key === key && probe.status === 'done' && probe.result
           ? experimentTime(probe.result.msPerStep, plannedStepsPerEpoch(request), request.training.maxEpochs ?? 1, request.runs.length).text
           : null;
-      current = { estimate: estimateStepMemory(requestPlan(request)), problems: startProblems(request, settings), key, time };
+      current = { estimate: estimateStepMemory(requestPlan(request), backend?.name), problems: startProblems(request, settings), key, time };
     } catch {
       current = null;
     }
