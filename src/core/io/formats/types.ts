@@ -13,8 +13,12 @@ export interface ReadOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** What a label writer needs to know about the image the labels were predicted for. */
-export type LabelSource = Pick<Volume, 'dims' | 'nifti' | 'source'>;
+/**
+ * What a label writer knows about the image the labels were predicted for. The studio passes the
+ * whole Volume; `affine` and `spacing` are optional so that callers with only a grid and a name
+ * can still write pictures, and a writer that needs the world geometry checks for them.
+ */
+export type LabelSource = Pick<Volume, 'dims' | 'nifti' | 'source'> & Partial<Pick<Volume, 'affine' | 'spacing'>>;
 
 /** Writes predicted labels (uint8, the canonical Volume layout) as a file of this format. */
 export interface LabelWriter {
