@@ -312,19 +312,20 @@ function printMemory(runs: readonly Run[]): void {
   if (measured.length === 0) return;
   console.log(
     "\nThe planner's memory estimate of a step (estimateStepMemory of the run's model, batch 2 and timed losses, the largest loss's) " +
-      '÷ what was measured in the same run (the planner aims within 25 % of the CPU peak). CPU: tf.profile peakBytes of one step minus the bytes ' +
+      '÷ what was measured in the same run (the planner aims within 25 %). The CPU estimate, and the estimate on the run\'s backend (times its ' +
+      'BACKEND_MEMORY_FACTOR), which the ratios use. CPU: tf.profile peakBytes of one step minus the bytes ' +
       'live before it, the largest over the losses. WebGPU: the buffer pool (numBytesAllocatedInGPU at the end, free buffers included), ' +
       'the highest numBytesInGPU during a step (weights, batch and optimizer included) and its largest rise within one step. MiB.\n',
   );
-  console.log('| model | backend | losses | estimate | CPU step peak | ÷ | GPU pool | ÷ | GPU peak in use | ÷ | GPU rise in a step | ÷ |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| model | backend | losses | CPU estimate | estimate on the backend | CPU step peak | ÷ | GPU pool | ÷ | GPU peak in use | ÷ | GPU rise in a step | ÷ |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of measured) {
     const m = r.result?.stepMemory as StepMemory;
     const q = memoryEstimateRatios(m);
     const losses = m.plan.losses?.length === 1 ? (m.plan.losses[0] ?? '') : `${m.plan.losses?.length ?? 0}`;
     const cell = (v: number | undefined, ratio: number | null) => (v === undefined ? '— | —' : `${MiB(v)} | ${f(ratio ?? NaN, 2)}`);
     console.log(
-      `| ${r.dims === 3 ? '3-D ' : ''}${modelKey(r)} | ${r.backend} | ${losses} | ${MiB(m.estimateBytes)} | ${cell(m.profileStepBytes, q.overProfileStep)} | ` +
+      `| ${r.dims === 3 ? '3-D ' : ''}${modelKey(r)} | ${r.backend} | ${losses} | ${MiB(m.cpuEstimateBytes)} | ${MiB(m.estimateBytes)} | ${cell(m.profileStepBytes, q.overProfileStep)} | ` +
         `${cell(m.gpuAllocatedBytes, q.overGpuAllocated)} | ${cell(m.gpuPeakBytes, q.overGpuPeak)} | ${cell(m.gpuStepBytes, q.overGpuStep)} |`,
     );
   }

@@ -13,7 +13,7 @@
  *   the GPU, and after the last step; on WebGL and the CPU after step 1 and their timed loop;
  * - the same for a small 3-D U-Net (--models3d, default 16³ voxels, 4 filters, depth 2, on
  *   synthetic volumes) on --backends3d (default webgpu and cpu): per-loss step time ÷ cross
- *   entropy on WebGPU (the paper's 8 losses, 3 rounds of 1 step: SwiftShader is slow), steps
+ *   entropy on WebGPU (and the --loss-backends3d; the paper's 8 losses, 3 rounds of 1 step: SwiftShader is slow), steps
  *   per second and tf.memory() after step 1 and after the timed loop;
  * - for every page, 2-D and 3-D, the planner's memory estimate of a step
  *   (core/engine/planner.ts estimateStepMemory of the page's model, batch and timed losses) ÷
@@ -45,8 +45,12 @@
  *   --timed3d N    BENCH_TIMED3D    3-D: steps of the timed loop (default 3)
  *   --rounds3d N   BENCH_ROUNDS3D   3-D: most per-loss rounds (default 3, the least)
  *   --per-round3d N BENCH_PER_ROUND3D  3-D: steps per loss and round (default 1)
- *   --losses3d all|paper|none  BENCH_LOSSES3D  3-D, WebGPU: which losses are timed (default paper)
+ *   --losses3d all|paper|none  BENCH_LOSSES3D  3-D: which losses are timed (default paper)
+ *   --loss-backends3d a,b BENCH_LOSS_BACKENDS3D  3-D: the backends on which the losses are timed
+ *                                   (default webgpu; e.g. webgpu,webgl)
  *   --timeout S    BENCH_TIMEOUT    longest wait for one backend's page (default 1800)
+ *   --dist DIR     BENCH_DIST       the built app to serve (default dist, which `npm run bench` builds;
+ *                                   another folder, built with `vite build --outDir DIR`, leaves dist to the e2e tests)
  * CHROMIUM_PATH overrides the browser (default /usr/bin/chromium).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -105,8 +109,13 @@ const settings = {
   rounds3d: intOption('rounds3d', 'BENCH_ROUNDS3D', 3),
   perRound3d: intOption('per-round3d', 'BENCH_PER_ROUND3D', 1),
   losses3d: option('losses3d', 'BENCH_LOSSES3D') ?? 'paper',
+  dist: option('dist', 'BENCH_DIST') ?? 'dist',
+  lossBackends3d: (option('loss-backends3d', 'BENCH_LOSS_BACKENDS3D') ?? 'webgpu')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) as Backend[],
 };
-for (const b of [...settings.backends, ...settings.backends3d]) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b} (known: ${BACKENDS.join(', ')})`);
+for (const b of [...settings.backends, ...settings.backends3d, ...settings.lossBackends3d]) if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b} (known: ${BACKENDS.join(', ')})`);
 if (!['all', 'paper', 'none'].includes(settings.losses)) throw new Error(`--losses must be all, paper or none, got ${settings.losses}`);
 if (!['all', 'paper', 'none'].includes(settings.losses3d)) throw new Error(`--losses3d must be all, paper or none, got ${settings.losses3d}`);
 
@@ -179,7 +188,7 @@ function freePort(): Promise<number> {
 
 async function startPreview(port: number): Promise<ChildProcess> {
   const vite = join(process.cwd(), 'node_modules', 'vite', 'bin', 'vite.js');
-  const child = spawn(process.execPath, [vite, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+  const child = spawn(process.execPath, [vite, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', settings.dist], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -234,7 +243,7 @@ async function runPage(page: Page, base: string, backend: Backend, model: Model3
           timed: String(settings.timed3d),
           // Memory again at the end of the timed loop.
           steps: String(1 + WARMUP + settings.timed3d),
-          losses: backend === 'webgpu' ? settings.losses3d : 'none',
+          losses: settings.lossBackends3d.includes(backend) ? settings.losses3d : 'none',
           rounds: String(settings.rounds3d),
           perRound: String(settings.perRound3d),
         }
@@ -282,7 +291,8 @@ function printLossTimings(
   const ce = r.lossTimings.find((t) => t.loss === 'crossEntropy');
   if (r.lossTimings.length === 0 || !ce) return;
   const soft = r.backend.software ? ': software, so CPU-bound' : '';
-  console.log(`\nStep time per loss on WebGPU (${r.backend.adapter || 'unnamed adapter'}${soft}), ${what}`);
+  const name = r.backend.name === 'webgpu' ? 'WebGPU' : r.backend.name === 'webgl' ? 'WebGL' : r.backend.name;
+  console.log(`\nStep time per loss on ${name} (${r.backend.adapter || 'unnamed adapter'}${soft}), ${what}`);
   console.log(
     `${ce.roundsMs.length} interleaved rounds × ${r.request.perRound} steps per loss. Step ms: median over the rounds. ÷ cross-entropy (aim ≤ 1.05): ` +
       'median over the rounds of (loss step time ÷ cross-entropy step time of the same round); beside it the middle half of those per-round ratios, ' +
@@ -301,7 +311,7 @@ function printLossTimings(
 }
 
 async function main(): Promise<number> {
-  if (!existsSync(join('dist', 'bench.html'))) throw new Error('dist/bench.html is missing: run `vite build` first (npm run bench does)');
+  if (!existsSync(join(settings.dist, 'bench.html'))) throw new Error(`${join(settings.dist, 'bench.html')} is missing: run \`vite build\` first (npm run bench does)`);
   const port = await freePort();
   const preview = await startPreview(port);
   const stop = () => {
@@ -376,7 +386,8 @@ async function main(): Promise<number> {
     const r = p.state.result;
     if (!r || r.lossTimings.length === 0) continue;
     const key = modelKey(p.model);
-    printLossTimings(r, `${key}, on synthetic volumes`, (lossStepRatio3d[key] = {}), {}, (lossStepRatioSpread3d[key] = {}));
+    const pageKey = p.backend === 'webgpu' ? key : `${p.backend} ${key}`;
+    printLossTimings(r, `${key}, on synthetic volumes`, (lossStepRatio3d[pageKey] = {}), {}, (lossStepRatioSpread3d[pageKey] = {}));
   }
 
   // Backends side by side.
@@ -432,12 +443,14 @@ async function main(): Promise<number> {
   const memoryEstimate: Record<string, ReturnType<typeof memoryEstimateRatios>> = {};
   console.log(
     "\nThe planner's memory estimate of a step (estimateStepMemory of the page's model, batch and timed losses: the largest loss's) ÷ what the " +
-      'page measured (the planner aims within 25 % of the CPU peak). CPU: tf.profile peakBytes of one step minus the bytes live before it, the ' +
+      'page measured (the planner aims within 25 %). The CPU estimate, and the estimate on the page\'s backend (times its BACKEND_MEMORY_FACTOR), ' +
+      'which the ratios use. CPU: tf.profile peakBytes of one step minus the bytes live before it, the ' +
       'largest over the losses. WebGPU: the buffer pool (numBytesAllocatedInGPU at the end, free buffers included), the highest numBytesInGPU ' +
-      'during a step (weights, batch and optimizer included) and its largest rise within one step. WebGL: not measured. MiB.\n',
+      'during a step (weights, batch and optimizer included) and its largest rise within one step. WebGL: the same from its texture manager ' +
+      '(allocated texture bytes; in use: allocated minus free). MiB.\n',
   );
-  console.log('| model | backend | losses | estimate | CPU step peak | ÷ | GPU pool | ÷ | GPU peak in use | ÷ | GPU rise in a step | ÷ |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| model | backend | losses | CPU estimate | estimate on the backend | CPU step peak | ÷ | GPU pool | ÷ | GPU peak in use | ÷ | GPU rise in a step | ÷ |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const pages: [string, Backend, BenchResult | undefined][] = [
     ...settings.backends.map((b): [string, Backend, BenchResult | undefined] => [modelKey(null), b, results.get(b)]),
     ...pages3d.map((p): [string, Backend, BenchResult | undefined] => [modelKey(p.model), p.backend, p.state.result]),
@@ -450,7 +463,7 @@ async function main(): Promise<number> {
     const losses = m.plan.losses?.length === 1 ? (m.plan.losses[0] ?? '') : `${m.plan.losses?.length ?? 0}`;
     const cell = (v: number | undefined, ratio: number | null) => (v === undefined ? '— | —' : `${mib(v)} | ${f(ratio ?? NaN, 2)}`);
     console.log(
-      `| ${key} | ${b} | ${losses} | ${mib(m.estimateBytes)} | ${cell(m.profileStepBytes, q.overProfileStep)} | ${cell(m.gpuAllocatedBytes, q.overGpuAllocated)} | ` +
+      `| ${key} | ${b} | ${losses} | ${mib(m.cpuEstimateBytes)} | ${mib(m.estimateBytes)} | ${cell(m.profileStepBytes, q.overProfileStep)} | ${cell(m.gpuAllocatedBytes, q.overGpuAllocated)} | ` +
         `${cell(m.gpuPeakBytes, q.overGpuPeak)} | ${cell(m.gpuStepBytes, q.overGpuStep)} |`,
     );
   }

@@ -34,7 +34,9 @@ function int(q: URLSearchParams, name: string, fallback: number): number {
  * ?backend=webgpu|webgl|cpu &size=32 &depth=2 &filters=4 &batch=2 &warmup=2 &timed=20
  * &steps=200 &losses=all|paper|none &rounds=16 &perRound=2
  * &budget=300 &kernels=stock (CPU: tfjs's own kernels, not core/kernels) &dims=3 (a 3-D U-Net on
- * size³ volumes) &patch=WxHxD (3-D: another patch) (the worker's BenchRequest)
+ * size³ volumes) &patch=WxHxD (3-D: another patch) &gradients=1 (the loss and gradients of the
+ * initial weights in the result, for comparing backends: e2e/backends3d.spec.ts) (the worker's
+ * BenchRequest)
  */
 function requestFromQuery(search: string): BenchRequest {
   const q = new URLSearchParams(search);
@@ -58,6 +60,7 @@ function requestFromQuery(search: string): BenchRequest {
     perRound: int(q, 'perRound', 2),
     budgetSeconds: int(q, 'budget', 300),
     ...(q.get('kernels') === 'stock' ? { stockKernels: true } : {}),
+    ...(q.get('gradients') === '1' ? { gradients: true } : {}),
   };
 }
 

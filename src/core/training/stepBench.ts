@@ -11,6 +11,11 @@
  * step. Pure: tfjs and src/core only, no DOM, no worker globals, so the same code runs in the
  * browser's benchmark worker and in plain Node (e2e/bench/node.ts). In order:
  *
+ * 0. with `gradients` only: the cross-entropy loss of the batch on the initial (seeded, so the
+ *    same on every backend) weights and its gradient with respect to every trainable weight
+ *    (tf.variableGrads), read back into the result, so that two backends' results can be
+ *    compared value for value (e2e/backends3d.spec.ts); this compiles the forward and backward
+ *    shaders before step 1, whose time then no longer includes them;
  * 1. step 1 (cross-entropy), timed until its loss value is read back: the first step, which
  *    includes compiling the shaders (WebGPU, WebGL) of the forward and backward pass;
  * 2. one step of every other timed loss: it compiles that loss's shaders, its time is kept as
@@ -32,12 +37,15 @@
  *    estimateStepMemory of the request's plan, its losses the timed ones, or cross entropy
  *    alone when none is timed): on the CPU backend one step of each of those losses under
  *    tf.profile, its peakBytes minus the bytes live before it (as planner.test.ts measures);
- *    on WebGPU no extra step: the backend's buffer manager is followed through every step of
- *    phases 2–5 (the first step, which uploads the weights and the batch, left out), giving
- *    the highest numBytesInGPU seen and the largest rise of it within one step (from the
- *    step's start until the next step starts, so the loss's read-back is included), and
- *    numBytesAllocatedInGPU (the whole buffer pool, free buffers included) at the end. Other
- *    backends measure nothing here.
+ *    on WebGPU and WebGL no extra step: the backend's bytes in use (WebGPU: its buffer
+ *    manager's numBytesInGPU; WebGL: its texture manager's allocated minus free texture bytes)
+ *    are followed through every step of phases 2–5 (the first step, which uploads the weights
+ *    and the batch, left out), giving the highest value seen and the largest rise within one
+ *    step (from the step's start until the next step starts, so the loss's read-back is
+ *    included), and the whole pool (WebGPU numBytesAllocatedInGPU, WebGL the texture manager's
+ *    numBytesAllocated, free buffers and textures included) at the end. Other backends measure
+ *    nothing here. The estimate is the planner's on the backend that ran (its
+ *    BACKEND_MEMORY_FACTOR applied), the CPU estimate kept beside it.
  *
  * With `stopAfterSeconds` (unset in the browser), the warm-up and timed steps of phase 3 and
  * the steps of phase 5 also end once that many seconds after `startedAt` have passed: no step
@@ -90,6 +98,12 @@ export interface StepBenchRequest {
   budgetSeconds: number;
   /** Phases 3 and 5 end at the first step finished this many seconds after `startedAt`. */
   stopAfterSeconds?: number;
+  /**
+   * Before step 1, the cross-entropy loss of the fixed batch and its gradient with respect to
+   * every trainable weight (the initial, seeded ones), read back into the result's `gradients`
+   * (phase 0 of the file header): the same numbers on every backend, for comparing them.
+   */
+  gradients?: boolean;
 }
 
 export interface MemorySnapshot {
@@ -124,9 +138,9 @@ export interface LossStepMemory {
   loss: LossId;
   /** CPU: tf.profile's peakBytes of one step minus tf.memory().numBytes before it. */
   profileStepBytes?: number;
-  /** WebGPU: the largest rise of numBytesInGPU within one step of this loss. */
+  /** WebGPU, WebGL: the largest rise of the bytes in use within one step of this loss. */
   gpuStepBytes?: number;
-  /** WebGPU: the highest numBytesInGPU during a step of this loss. */
+  /** WebGPU, WebGL: the highest bytes in use during a step of this loss. */
   gpuPeakBytes?: number;
 }
 
@@ -134,17 +148,26 @@ export interface LossStepMemory {
 export interface StepMemory {
   /** The plan of this request (planner.ts requestPlan), its losses the measured ones. */
   plan: ModelPlan;
-  /** estimateStepMemory(plan).bytes. */
+  /** estimateStepMemory(plan, backend).bytes: the estimate on the backend that ran. */
   estimateBytes: number;
+  /** estimateStepMemory(plan).bytes: the CPU estimate, without the backend's factor. */
+  cpuEstimateBytes: number;
   perLoss: LossStepMemory[];
   /** CPU: the largest profileStepBytes of the losses. */
   profileStepBytes?: number;
-  /** WebGPU: the largest rise of numBytesInGPU within one step (weights, batch and optimizer state live before it excluded). */
+  /** WebGPU, WebGL: the largest rise of the bytes in use within one step (weights, batch and optimizer state live before it excluded). */
   gpuStepBytes?: number;
-  /** WebGPU: the highest numBytesInGPU seen (everything live included). */
+  /** WebGPU, WebGL: the highest bytes in use seen (everything live included). */
   gpuPeakBytes?: number;
-  /** WebGPU: numBytesAllocatedInGPU at the end of the run: every buffer the backend holds, its free pool included. */
+  /** WebGPU, WebGL: at the end of the run, every buffer (numBytesAllocatedInGPU) or texture the backend holds, its free pool included. */
   gpuAllocatedBytes?: number;
+}
+
+/** The loss and gradients of the request's `gradients` option (phase 0 of the file header). */
+export interface StepGradients {
+  loss: number;
+  /** Per trainable weight, in the model's order: its name, shape and gradient values. */
+  weights: { name: string; shape: number[]; values: number[] }[];
 }
 
 export interface StepBenchResult {
@@ -165,6 +188,8 @@ export interface StepBenchResult {
   /** Steps taken in all (phase 6's profiled steps not counted). */
   steps: number;
   stepMemory: StepMemory;
+  /** With the request's `gradients`: the loss and gradients before step 1. */
+  gradients?: StepGradients;
   totalSeconds: number;
 }
 
@@ -288,6 +313,21 @@ export async function runStepBench(
       return { ms: performance.now() - t, last, steps };
     };
 
+    let gradients: StepGradients | undefined;
+    if (req.gradients) {
+      onProgress(`${req.backend}: loss and gradients of the initial weights…`);
+      const lossFn = lossFns.get(base);
+      if (!lossFn) throw new Error(`no loss ${base}`);
+      const g = tf.variableGrads(() => lossFn(y, model.apply(x, { training: true }) as tf.Tensor), variables);
+      gradients = { loss: (await g.value.data())[0] ?? NaN, weights: [] };
+      for (const v of variables) {
+        const grad = g.grads[v.name];
+        gradients.weights.push({ name: v.name, shape: v.shape, values: grad ? Array.from(await grad.data()) : [] });
+      }
+      g.value.dispose();
+      tf.dispose(Object.values(g.grads));
+    }
+
     onProgress(`${req.backend}: step 1${req.backend === 'cpu' ? '' : ' (compiles the shaders)'}…`);
     const first = await take(base, 1, 1);
     onProgress(`${req.backend}: first step ${(first.ms / 1000).toFixed(2)} s`);
@@ -357,7 +397,7 @@ export async function runStepBench(
       dataset: { channels: x.shape[x.rank - 1] ?? 1, numClasses: y.shape[y.rank - 1] ?? 2 },
       runs: measured.map((loss) => ({ loss })),
     });
-    const stepMemory: StepMemory = { plan, estimateBytes: estimateStepMemory(plan).bytes, perLoss: [] };
+    const stepMemory: StepMemory = { plan, estimateBytes: estimateStepMemory(plan, tf.getBackend()).bytes, cpuEstimateBytes: estimateStepMemory(plan).bytes, perLoss: [] };
     if (gpu) {
       gpu.end();
       stepMemory.perLoss = measured.map((loss) => ({ loss, ...gpu.byLoss.get(loss) }));
@@ -365,7 +405,7 @@ export async function runStepBench(
         stepMemory.gpuStepBytes = Math.max(...[...gpu.byLoss.values()].map((m) => m.gpuStepBytes));
         stepMemory.gpuPeakBytes = Math.max(...[...gpu.byLoss.values()].map((m) => m.gpuPeakBytes));
       }
-      stepMemory.gpuAllocatedBytes = memorySnapshot(done).numBytesAllocatedInGPU;
+      stepMemory.gpuAllocatedBytes = gpu.allocatedBytes();
     } else if (tf.getBackend() === 'cpu') {
       onProgress(`${req.backend}: memory of one step of ${measured.length === 1 ? measured[0] : `each of ${measured.length} losses`} (tf.profile)…`);
       for (const loss of measured) {
@@ -392,6 +432,7 @@ export async function runStepBench(
       lastLoss: last,
       steps: done,
       stepMemory,
+      ...(gradients ? { gradients } : {}),
       totalSeconds: (performance.now() - startedAt) / 1000,
     };
     return result;
@@ -437,34 +478,62 @@ interface BufferManagerLike {
   acquireBuffer: (...args: unknown[]) => unknown;
 }
 
+/** What the WebGL backend's texture manager exposes (tfjs-backend-webgl 4.x TextureManager). */
+interface TextureManagerLike {
+  numBytesAllocated: number;
+  numBytesFree: number;
+  acquireTexture: (...args: unknown[]) => unknown;
+}
+
 interface GpuBytesTracker {
-  /** Per loss: the largest rise of numBytesInGPU within one of its steps, and the highest value. */
+  /** Per loss: the largest rise of the bytes in use within one of its steps, and the highest value. */
   byLoss: Map<LossId, { gpuStepBytes: number; gpuPeakBytes: number }>;
   /** A step of `loss` starts (the previous one, if any, ends). */
   begin(loss: LossId): void;
   /** The last step ends. */
   end(): void;
+  /** Every buffer or texture the backend holds now, its free pool included. */
+  allocatedBytes(): number;
   uninstall(): void;
 }
 
 /**
- * On WebGPU, follows numBytesInGPU (the buffer manager's bytes in use) through each step by
- * wrapping the backend's buffer manager's acquireBuffer, where every GPU buffer of a tensor,
- * uniform or read-back is taken; null on other backends or when the backend has no such
- * manager. uninstall() restores the manager's own method.
+ * On WebGPU and WebGL, follows the backend's bytes in use through each step by wrapping the
+ * method where every GPU buffer or texture is taken: on WebGPU the buffer manager's
+ * acquireBuffer (every buffer of a tensor, uniform or read-back; in use: its numBytesUsed), on
+ * WebGL the texture manager's acquireTexture (every texture of a tensor, packed or not, at its
+ * physical size; in use: numBytesAllocated − numBytesFree). Null on other backends or when the
+ * backend has no such manager. uninstall() restores the manager's own method.
  */
 function trackGpuBytes(): GpuBytesTracker | null {
-  if (tf.getBackend() !== 'webgpu') return null;
-  const manager = (tf.backend() as unknown as { bufferManager?: Partial<BufferManagerLike> }).bufferManager;
-  if (!manager || typeof manager.acquireBuffer !== 'function' || typeof manager.numBytesUsed !== 'number') return null;
-  const bm = manager as BufferManagerLike;
-  const own = Object.prototype.hasOwnProperty.call(bm, 'acquireBuffer');
-  const original = bm.acquireBuffer;
+  const name = tf.getBackend();
+  const backend = tf.backend() as unknown as { bufferManager?: Partial<BufferManagerLike>; textureManager?: Partial<TextureManagerLike> };
+  let target: Record<string, unknown>;
+  let method: 'acquireBuffer' | 'acquireTexture';
+  let used: () => number;
+  let allocated: () => number;
+  if (name === 'webgpu') {
+    const bm = backend.bufferManager;
+    if (!bm || typeof bm.acquireBuffer !== 'function' || typeof bm.numBytesUsed !== 'number') return null;
+    target = bm as Record<string, unknown>;
+    method = 'acquireBuffer';
+    used = () => bm.numBytesUsed ?? NaN;
+    allocated = () => memorySnapshot(0).numBytesAllocatedInGPU ?? NaN;
+  } else if (name === 'webgl') {
+    const tm = backend.textureManager;
+    if (!tm || typeof tm.acquireTexture !== 'function' || typeof tm.numBytesAllocated !== 'number') return null;
+    target = tm as Record<string, unknown>;
+    method = 'acquireTexture';
+    used = () => (tm.numBytesAllocated ?? NaN) - (tm.numBytesFree ?? NaN);
+    allocated = () => tm.numBytesAllocated ?? NaN;
+  } else return null;
+  const own = Object.prototype.hasOwnProperty.call(target, method);
+  const original = target[method] as (...args: unknown[]) => unknown;
   let current: { loss: LossId; start: number; peak: number } | null = null;
-  bm.acquireBuffer = function (this: BufferManagerLike, ...args: unknown[]): unknown {
-    const buffer = original.apply(this, args);
-    if (current) current.peak = Math.max(current.peak, bm.numBytesUsed);
-    return buffer;
+  target[method] = function (this: unknown, ...args: unknown[]): unknown {
+    const result = original.apply(this, args);
+    if (current) current.peak = Math.max(current.peak, used());
+    return result;
   };
   const byLoss = new Map<LossId, { gpuStepBytes: number; gpuPeakBytes: number }>();
   const end = () => {
@@ -477,13 +546,14 @@ function trackGpuBytes(): GpuBytesTracker | null {
     byLoss,
     begin(loss) {
       end();
-      current = { loss, start: bm.numBytesUsed, peak: bm.numBytesUsed };
+      current = { loss, start: used(), peak: used() };
     },
     end,
+    allocatedBytes: allocated,
     uninstall() {
       current = null;
-      if (own) bm.acquireBuffer = original;
-      else delete (bm as Partial<BufferManagerLike>).acquireBuffer;
+      if (own) target[method] = original;
+      else delete target[method];
     },
   };
 }
