@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page, type TestInfo, type Worker } from '@playwright/test';
 
 export const SHARED_DATA = fileURLToPath(new URL('../../shared/data', import.meta.url));
 export const hasSharedData = existsSync(SHARED_DATA);
@@ -69,4 +69,87 @@ export async function configureTinyRun(page: Page, losses: string[], epochs: num
   await page.getByRole('spinbutton', { name: 'base filters' }).fill('4');
   await page.getByRole('spinbutton', { name: 'max epochs' }).fill(String(epochs));
   await page.getByRole('spinbutton', { name: 'steps per epoch (0: one pass)' }).fill(String(steps));
+}
+
+/**
+ * A page of its own for tests that share one studio session (`test.describe.configure({ mode:
+ * 'serial' })`, opened in beforeAll): a context built with the project's context options (base
+ * URL, viewport, stored state such as a preset backend preference), which browser.newContext()
+ * does not apply by itself. Page errors are collected in `errors`.
+ */
+export async function openSharedPage(browser: Browser, info: TestInfo): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const use = info.project.use;
+  const keys = ['baseURL', 'viewport', 'storageState', 'locale', 'timezoneId', 'colorScheme', 'extraHTTPHeaders', 'permissions', 'userAgent', 'deviceScaleFactor', 'bypassCSP', 'ignoreHTTPSErrors', 'serviceWorkers'] as const;
+  const options: BrowserContextOptions = { ...(use.contextOptions ?? {}) };
+  for (const k of keys) if (use[k] !== undefined) Object.assign(options, { [k]: use[k] });
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
+/**
+ * The overlay of a whole slice as the canvas shows it: the RGBA of the overlay canvas at the
+ * centre of every image pixel of a `width` × `height` slice, row by row (index x + width · y),
+ * through the viewport's image-to-canvas transform (its data-transform attribute).
+ */
+export async function overlayOfSlice(viewport: Locator, width: number, height: number): Promise<Uint8ClampedArray> {
+  const values = await viewport.evaluate(
+    (el, [w, h]) => {
+      const [a, b, c, d, e, f] = (el.getAttribute('data-transform') ?? '').split(',').map(Number) as [number, number, number, number, number, number];
+      const canvas = el.querySelector<HTMLCanvasElement>('canvas[data-testid="overlay-canvas"]');
+      if (!canvas) throw new Error('no overlay canvas in this viewport');
+      const shown = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const out: number[] = [];
+      for (let y = 0; y < h!; y++) {
+        for (let x = 0; x < w!; x++) {
+          const at = 4 * (Math.floor(a * (x + 0.5) + c * (y + 0.5) + e) + canvas.width * Math.floor(b * (x + 0.5) + d * (y + 0.5) + f));
+          out.push(shown[at]!, shown[at + 1]!, shown[at + 2]!, shown[at + 3]!);
+        }
+      }
+      return out;
+    },
+    [width, height],
+  );
+  return Uint8ClampedArray.from(values);
+}
+
+/** The studio's training worker (assets/training.worker-*.js), once the page has started it. */
+export async function trainingWorker(page: Page): Promise<Worker> {
+  const find = () => page.workers().find((w) => /\/training\.worker[-.]/.test(w.url()));
+  await expect.poll(() => find() !== undefined, { message: 'the training worker never started' }).toBe(true);
+  return find()!;
+}
+
+/**
+ * Freezes the training worker mid-run, whatever the adapter's speed: from inside the worker, it
+ * watches the events the worker posts, and once every run in `runs` has posted a finished epoch
+ * it swallows the worker's next between-step yield (a MessagePort message to itself), so the
+ * experiment awaits forever after the step in progress. An epoch's checkpoint is written before
+ * the next step starts, so the stored experiment holds exactly the epochs posted. Resolves at
+ * once; `isHeld` says when the worker has stopped. The page is not touched: a reload starts a
+ * fresh worker.
+ */
+export async function holdTrainingAfterEpochs(worker: Worker, runs: readonly string[]): Promise<{ isHeld: () => Promise<boolean> }> {
+  await worker.evaluate((names) => {
+    const scope = self as unknown as { postMessage: (m: unknown, t?: Transferable[]) => void; __held?: number; __hold?: boolean };
+    const finished = new Set<string>();
+    const post = scope.postMessage.bind(scope);
+    scope.postMessage = (m: unknown, t?: Transferable[]) => {
+      const e = m as { type?: string; event?: { type?: string; run?: string } } | null;
+      if (e?.type === 'experiment' && e.event?.type === 'epoch' && e.event.run) finished.add(e.event.run);
+      if (names.every((n) => finished.has(n))) scope.__hold = true;
+      post(m, t);
+    };
+    const send = MessagePort.prototype.postMessage;
+    MessagePort.prototype.postMessage = function (this: MessagePort, ...args: unknown[]) {
+      if (scope.__hold) {
+        scope.__held = (scope.__held ?? 0) + 1;
+        return;
+      }
+      return (send as (...a: unknown[]) => void).apply(this, args);
+    };
+  }, [...runs]);
+  return { isHeld: () => worker.evaluate(() => ((self as unknown as { __held?: number }).__held ?? 0) > 0) };
 }
