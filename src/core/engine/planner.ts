@@ -41,8 +41,9 @@
  * measured l).
  *
  * Per backend. The factors above describe the CPU backend. A GPU backend holds more during a
- * step than the CPU backend's peak of live tensors (it frees a disposed tensor's buffer only when
- * it next submits its queued commands, and uniform and read-back buffers count too), so the
+ * step than the CPU backend's peak of live tensors (WebGPU releases a disposed tensor's buffer
+ * only when it next submits its queued commands, and uniform and read-back buffers count too;
+ * WebGL's textures, measured the same way, hold more as well), so the
  * estimate on a named backend is the CPU estimate times {@link BACKEND_MEMORY_FACTOR} (1 for the
  * CPU backend and any backend not measured). The estimate follows the backend wherever it is
  * known: {@link estimateStepMemory}'s `backend`, and {@link DeviceLimits}' `backend` in
@@ -142,9 +143,11 @@ export const MEMORY_FACTORS: Readonly<Record<2 | 3, { activations: number; param
  * the backend's bytes in use within one step; docs/BENCHMARKS.md, "The planner's memory estimate
  * against the measured bytes") ÷ the CPU estimate. WebGPU (Dawn, 2026-12-05): 5.31 MiB ÷ 3.86 MiB
  * = 1.375 in 2-D and 18.95 ÷ 14.75 = 1.285 in 3-D; 1.33 is their geometric mean, which leaves
- * both within 4 % (the same bytes in Chromium).
+ * both within 4 % (Chromium's WebGPU holds the same bytes). WebGL (Chromium, its texture
+ * manager's bytes in use): 4.73 ÷ 3.26 = 1.451 in 2-D (cross entropy) and 19.01 ÷ 14.75 = 1.289
+ * in 3-D; 1.37, their geometric mean, within 6 %.
  */
-export const BACKEND_MEMORY_FACTOR: Readonly<Record<string, number>> = Object.freeze({ cpu: 1, webgpu: 1.33 });
+export const BACKEND_MEMORY_FACTOR: Readonly<Record<string, number>> = Object.freeze({ cpu: 1, webgpu: 1.33, webgl: 1.37 });
 
 /** The factor of {@link BACKEND_MEMORY_FACTOR} for a backend name; 1 when unknown or absent. */
 export function backendMemoryFactor(backend?: string): number {
