@@ -21,6 +21,14 @@ export default defineConfig({
     viewport: { width: 1280, height: 800 },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
+    // The studio keeps the backend asked for in localStorage (state/trainingSlice.ts). The suite
+    // asks for WebGPU, the backend it exists to test: the automatic mode would time the backends
+    // at every start and, on SwiftShader, may choose WebGL or the CPU. e2e/backend.spec.ts clears
+    // the preference to test the automatic choice.
+    storageState: {
+      cookies: [],
+      origins: [{ origin: `http://localhost:${PORT}`, localStorage: [{ name: 'segstudio.backend', value: 'webgpu' }] }],
+    },
     launchOptions: {
       executablePath: CHROMIUM_PATH,
       args: [...CHROMIUM_ARGS],

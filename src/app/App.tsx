@@ -61,8 +61,9 @@ export function App() {
   useEffect(() => {
     // The built-in synthetic demo, so a newcomer has data at once; a drop replaces it.
     if (useStudio.getState().dataset.status === 'empty') void datasetActions.loadDemo();
-    // The training worker picks its backend in the background (webgpu → webgl → cpu).
-    if (useStudio.getState().training.backendStatus === 'idle') trainingActions.initBackend('auto');
+    // The training worker starts the backend asked for in an earlier session, else the first that
+    // starts (webgpu → webgl → cpu); in automatic mode the fastest is measured at Start.
+    if (useStudio.getState().training.backendStatus === 'idle') trainingActions.initBackend();
   }, []);
   useEffect(() => {
     const onHash = () => {

@@ -15,7 +15,7 @@ import { experimentFromJson, experimentToJson, modelFromFiles, modelToFiles } fr
 import { datasetRegistry } from './datasetRegistry';
 import { download } from './download';
 import { useStudio } from './store';
-import type { TrainingSettings, TrainingState } from './trainingSlice';
+import { rememberBackend, type TrainingSettings, type TrainingState } from './trainingSlice';
 import { imageSizes, type ImageSize } from '../core/engine/resolution';
 import { datasetProblems, datasetShape, proposePlan, requestDeviceProblems, type Proposal } from '../core/engine/planner';
 
@@ -49,8 +49,11 @@ function flushSnapshot() {
 const onEvent: TrainingListener = (e) => {
   switch (e.type) {
     case 'ready':
-      patch({ backend: e.backend, backendStatus: 'ready', backendMessage: null, skipped: e.skipped });
+      patch((t) => ({ backend: e.backend, backendStatus: 'ready', backendMessage: null, skipped: e.skipped, measurements: e.measurements ?? t.measurements }));
       client.list();
+      return;
+    case 'backendMeasuring':
+      patch({ backendStatus: 'measuring' });
       return;
     case 'backendFailed':
       patch({ backend: null, backendStatus: 'failed', backendMessage: e.message });
@@ -234,7 +237,8 @@ export function startProblems(request: ExperimentRequest, settings: Pick<Trainin
 
 export const trainingActions = {
   initBackend(forced: BackendName | 'auto' = useStudio.getState().training.forced) {
-    patch({ forced, backendStatus: 'starting', backendMessage: null, backend: null });
+    patch({ forced, backendStatus: 'starting', backendMessage: null, backend: null, measurements: null });
+    rememberBackend(forced);
     client.init(forced);
   },
   setSettings(s: Partial<TrainingSettings>) {
@@ -260,7 +264,7 @@ export const trainingActions = {
       viewing: null,
       live: { request, snapshot: null, status: 'running', stepsPerEpoch: 0, startedAt: performance.now(), stepsDone: 0, lastStepAt: performance.now(), position: null },
     });
-    client.start(request, datasetRegistry.cases(), datasetKey());
+    client.start(request, datasetRegistry.cases(), datasetKey(), probeKey(request));
   },
   /** Continues a stored experiment where its last finished epoch left it. */
   resume(id: string) {

@@ -5,8 +5,33 @@ import type { ExperimentSnapshot } from '../core/training/experiment';
 import type { BackendInfo, BackendName } from '../worker/backend';
 import type { BrokenExperiment, ExperimentRequest, ExperimentStatus, StoredExperiment } from '../worker/trainingProtocol';
 import type { ProbeResult } from '../core/engine/probe';
+import type { BackendMeasurement } from '../worker/backendChoice';
 
 export { DEFAULT_SETTINGS, type TrainingSettings } from '../core/engine/configuration';
+
+/** The localStorage key of the backend the user asked for ('auto', 'webgpu', 'webgl' or 'cpu'). */
+export const BACKEND_PREFERENCE_KEY = 'segstudio.backend';
+const BACKEND_CHOICES: readonly (BackendName | 'auto')[] = ['auto', 'webgpu', 'webgl', 'cpu'];
+
+/** The backend asked for in an earlier session; 'auto' when none was, or storage is unavailable. */
+export function rememberedBackend(): BackendName | 'auto' {
+  try {
+    const v = globalThis.localStorage?.getItem(BACKEND_PREFERENCE_KEY);
+    return BACKEND_CHOICES.find((c) => c === v) ?? 'auto';
+  } catch {
+    return 'auto';
+  }
+}
+
+/** Keeps the backend asked for across reloads (nothing else is kept there). */
+export function rememberBackend(choice: BackendName | 'auto'): void {
+  try {
+    if (choice === 'auto') globalThis.localStorage?.removeItem(BACKEND_PREFERENCE_KEY);
+    else globalThis.localStorage?.setItem(BACKEND_PREFERENCE_KEY, choice);
+  } catch {
+    // Storage refused (private mode, quota): the choice holds for this session only.
+  }
+}
 
 export interface LiveExperiment {
   request: ExperimentRequest;
@@ -26,10 +51,14 @@ export interface LiveExperiment {
 
 export interface TrainingState {
   backend: BackendInfo | null;
-  backendStatus: 'idle' | 'starting' | 'ready' | 'failed';
+  /** 'measuring': the automatic mode is timing the backends on the model about to train. */
+  backendStatus: 'idle' | 'starting' | 'measuring' | 'ready' | 'failed';
   backendMessage: string | null;
   skipped: string[];
+  /** The backend asked for: one by name, or 'auto' (the fastest measured); kept across reloads (BACKEND_PREFERENCE_KEY). */
   forced: BackendName | 'auto';
+  /** In automatic mode, the backends as timed on the last model started (worker/backendChoice.ts); null before. */
+  measurements: BackendMeasurement[] | null;
   settings: TrainingSettings;
   live: LiveExperiment | null;
   experiments: StoredExperiment[];
@@ -54,7 +83,8 @@ export function initialTraining(): TrainingState {
     backendStatus: 'idle',
     backendMessage: null,
     skipped: [],
-    forced: 'auto',
+    forced: rememberedBackend(),
+    measurements: null,
     settings: defaultSettings(),
     live: null,
     experiments: [],

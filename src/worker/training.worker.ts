@@ -1,14 +1,18 @@
 /// <reference lib="webworker" />
 /**
- * Training worker: a thin message switch over the engine (core/engine: training, predictions,
- * stored experiments). It chooses the tfjs backend explicitly, keeps experiments in IndexedDB
- * (experimentStore.ts), lets messages in between training steps, and posts the engine's events
- * to the page. Tensors never leave this worker.
+ * Training worker: the page's commands dispatched to the engine (core/engine: training,
+ * predictions, stored experiments, the step-time probe), plus what only a worker can do: it
+ * starts the tfjs backend explicitly (backend.ts) and, in automatic mode, times the backends on
+ * each new model before it trains and switches to the fastest (backendChoice.ts); it watches the
+ * WebGPU device for loss, keeps experiments in IndexedDB (experimentStore.ts), lets messages in
+ * between training steps, and posts the engine's events to the page. Tensors never leave this
+ * worker.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createEngine } from '../core/engine/engine';
 import { probeStepTime } from '../core/engine/probe';
 import { chooseBackend, switchBackend, BACKEND_ORDER, type BackendName } from './backend';
+import { chooseFastestBackend } from './backendChoice';
 import { ExperimentStore } from './experimentStore';
 import type { TrainingCommand, TrainingEvent } from './trainingProtocol';
 
@@ -42,10 +46,18 @@ const engine = createEngine({ store, emit: post, yieldNow });
 /** Settles when the backend chosen by the last 'init' is in place; commands that compute wait for it. */
 let backendReady: Promise<void> = Promise.resolve();
 
+/** The backend asked for by the last 'init'; 'auto' measures the backends at each new model's start. */
+let mode: BackendName | 'auto' = 'auto';
+/** The model (probeKey) the automatic choice was last measured on, and the backend it chose. */
+let measuredFor: { key: string; backend: BackendName } | null = null;
+const watched = new WeakSet<GPUDevice>();
+
 /** A lost WebGPU device (driver reset, GPU removed) ends the run with a message; results are kept. */
 function watchDevice(): void {
   const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-  void device?.lost.then((info) => {
+  if (!device || watched.has(device)) return;
+  watched.add(device);
+  void device.lost.then((info) => {
     if (info.reason === 'destroyed') return;
     post({ type: 'error', message: `The GPU device was lost (${info.message || info.reason}): training stops; the finished epochs are kept. Reload to start the GPU again.` });
     engine.training.stop();
@@ -53,6 +65,8 @@ function watchDevice(): void {
 }
 
 async function init(backend: BackendName | 'auto'): Promise<void> {
+  mode = backend;
+  measuredFor = null;
   try {
     if (backend === 'auto') {
       const { info, skipped } = await chooseBackend(BACKEND_ORDER);
@@ -67,6 +81,19 @@ async function init(backend: BackendName | 'auto'): Promise<void> {
   } catch (e) {
     post({ type: 'backendFailed', message: message(e) });
   }
+}
+
+/**
+ * In automatic mode, before a model trains: the backends timed on it (backendChoice.ts) and the
+ * fastest switched to, once per model (`key`, the page's probeKey of the request).
+ */
+async function chooseForModel(request: Parameters<typeof probeStepTime>[0], key: string): Promise<void> {
+  if (mode !== 'auto' || measuredFor?.key === key) return;
+  post({ type: 'backendMeasuring' });
+  const choice = await chooseFastestBackend(request, BACKEND_ORDER, { switchTo: switchBackend, probe: probeStepTime });
+  if (choice.info.name === 'webgpu') watchDevice();
+  measuredFor = { key, backend: choice.info.name };
+  post({ type: 'ready', backend: choice.info, skipped: choice.skipped, measurements: choice.measurements });
 }
 
 async function postList(): Promise<void> {
@@ -84,6 +111,11 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         return;
       case 'start':
         await backendReady;
+        try {
+          await chooseForModel(cmd.request, cmd.modelKey);
+        } catch (e) {
+          post({ type: 'error', message: `The backends could not be measured (${message(e)}); training on ${tf.getBackend()}.` });
+        }
         engine.predictions.rememberCases(cmd.datasetKey, cmd.cases);
         await engine.training.start(cmd.request, cmd.cases);
         return;

@@ -100,8 +100,8 @@ export class TrainingClient {
   }
 
   /** The cases are copied (structured clone) so that the page keeps its own dataset. */
-  start(request: ExperimentRequest, cases: Case[], datasetKey: string) {
-    this.send({ type: 'start', request, cases, datasetKey });
+  start(request: ExperimentRequest, cases: Case[], datasetKey: string, modelKey: string) {
+    this.send({ type: 'start', request, cases, datasetKey, modelKey });
   }
 
   /** Continues a stored experiment from its last epoch checkpoint on these cases (the same dataset). */

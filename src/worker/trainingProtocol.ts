@@ -5,6 +5,7 @@ import type { ProbeResult } from '../core/engine/probe';
 import type { EngineEvent, InferenceCaseResult, RunPrediction } from '../core/engine/types';
 import type { ExperimentFile, ExperimentRequest, ModelFiles, StoredExperiment } from '../core/training/experimentFile';
 import type { BackendInfo, BackendName } from './backend';
+import type { BackendMeasurement } from './backendChoice';
 
 export type { ExperimentFile, ExperimentRequest, ExperimentStatus, ModelFiles, StoredExperiment } from '../core/training/experimentFile';
 export type { BrokenExperiment } from '../core/engine/store';
@@ -32,7 +33,8 @@ export type TrainingCommand =
   | { type: 'importExperiment'; file: ExperimentFile }
   | { type: 'exportModel'; id: string; run: string }
   | { type: 'infer'; model: ModelFiles; name: string; cases: Case[]; numClasses: number }
-  | { type: 'start'; request: ExperimentRequest; cases: Case[]; datasetKey: string }
+  /** `modelKey` names the model (the page's probeKey): in automatic mode the backends are measured once per model. */
+  | { type: 'start'; request: ExperimentRequest; cases: Case[]; datasetKey: string; modelKey: string }
   | { type: 'resume'; id: string; cases: Case[]; datasetKey: string }
   | ({ type: 'predict' } & PredictRequest)
   | { type: 'stop' }
@@ -43,7 +45,10 @@ export type TrainingCommand =
   | { type: 'remove'; id: string };
 
 export type TrainingEvent =
-  | { type: 'ready'; backend: BackendInfo; skipped: string[] }
+  /** The backend in place; with `measurements` when the automatic mode timed the backends on a model (backendChoice.ts). */
+  | { type: 'ready'; backend: BackendInfo; skipped: string[]; measurements?: BackendMeasurement[] }
+  /** The automatic mode is timing the backends on the model about to train. */
+  | { type: 'backendMeasuring' }
   | { type: 'backendFailed'; message: string }
   /** started, experiment (steps, epochs, results), snapshot, ended, error: core/engine/types.ts */
   | EngineEvent

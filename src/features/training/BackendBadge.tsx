@@ -1,10 +1,15 @@
 import { trainingActions } from '../../state/trainingActions';
 import { useStudio } from '../../state/store';
 import type { BackendName } from '../../worker/backend';
+import { measurementText } from '../../worker/backendChoice';
 
 const NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'CPU' };
 
-/** Which tfjs backend trains, on which adapter, whether it is a software adapter; and a way to force one. */
+/**
+ * Which tfjs backend trains, on which adapter, whether it is a software adapter; in automatic
+ * mode the speeds measured on the model last started and the choice they made; and a way to
+ * force a backend (kept across reloads).
+ */
 export function BackendBadge() {
   const t = useStudio((s) => s.training);
   const label =
@@ -12,6 +17,8 @@ export function BackendBadge() {
       ? `${NAMES[t.backend.name]}${t.backend.adapter ? ` · ${t.backend.adapter}` : ''}`
       : t.backendStatus === 'starting'
         ? 'starting the backend…'
+        : t.backendStatus === 'measuring'
+          ? 'measuring the backends on this model…'
         : t.backendStatus === 'failed'
           ? 'no backend'
           : '—';
@@ -25,6 +32,16 @@ export function BackendBadge() {
           software adapter: no GPU acceleration, training is slow
         </span>
       )}
+      {t.forced === 'auto' && t.measurements && t.backend && (
+        <span className="muted" data-testid="backend-measured">
+          automatic: {NAMES[t.backend.name]}, the fastest measured on this model ({measurementText(t.measurements)})
+        </span>
+      )}
+      {t.forced === 'auto' && !t.measurements && t.backendStatus === 'ready' && (
+        <span className="muted" data-testid="backend-measured">
+          automatic: the backends are timed on the model when it starts, and the fastest trains
+        </span>
+      )}
       {t.skipped.length > 0 && <span className="muted" title={t.skipped.join('\n')}>({t.skipped.length} backend{t.skipped.length > 1 ? 's' : ''} unavailable)</span>}
       {t.backendStatus === 'failed' && t.backendMessage && <span className="bad">{t.backendMessage}</span>}
       <label className="force">
@@ -34,7 +51,7 @@ export function BackendBadge() {
           disabled={t.live?.status === 'running'}
           onChange={(e) => trainingActions.initBackend(e.currentTarget.value as BackendName | 'auto')}
         >
-          <option value="auto">automatic (WebGPU → WebGL → CPU)</option>
+          <option value="auto">automatic (the fastest measured)</option>
           <option value="webgpu">WebGPU</option>
           <option value="webgl">WebGL</option>
           <option value="cpu">CPU</option>
@@ -51,7 +68,7 @@ export function BackendNote() {
   const status = useStudio((s) => s.training.backendStatus);
   return (
     <a className="backend-note" href="#/train" title="The tfjs backend that trains and predicts (change it in Train & compare)">
-      {name ? `${NAMES[name]}${software ? ' (software adapter)' : ''}` : status === 'failed' ? 'no backend' : 'starting…'}
+      {name ? `${NAMES[name]}${software ? ' (software adapter)' : ''}` : status === 'failed' ? 'no backend' : status === 'measuring' ? 'measuring…' : 'starting…'}
     </a>
   );
 }
