@@ -4,11 +4,11 @@
  * side with its results table, a NIfTI volume scrolled by keyboard, and a screenshot of each
  * view (e2e-artifacts/).
  */
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { decodeImage } from '../src/core/io/image2d';
 import { encodeMaskPng } from '../src/core/io/maskPng';
-import { SHARED_DATA, configureTinyRun, dropFiles, folderFiles, hasSharedData, type FileSpec } from './helpers';
+import { SHARED_DATA, configureTinyRun, dropFiles, folderFiles, hasSharedData, openSharedPage, type FileSpec } from './helpers';
 
 const W = 64;
 const H = 48;
@@ -150,76 +150,125 @@ test('a configuration link opens the studio with its losses, parameters and prot
 test.describe('real data from ../shared/data', () => {
   test.skip(!hasSharedData, 'no ../shared/data beside the checkout');
 
-  test('Kvasir-SEG dropped onto the page trains two losses, shows them side by side and in the results table', async ({ page }) => {
-    test.setTimeout(360_000);
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto('/#/data');
-    await dropFiles(page, page.getByTestId('dropzone'), folderFiles(`${SHARED_DATA}/kvasir_seg_sample`));
-    await expect(page.getByTestId('summary-cases')).toHaveText('5', { timeout: 60_000 });
-    await page.screenshot({ path: 'e2e-artifacts/view-data.png', fullPage: true });
-    await page.getByRole('link', { name: 'Train & compare' }).click();
-    await waitForBackend(page);
-    await configureTinyRun(page, ['Cross entropy', 'Asymmetric unified focal'], 2, 2);
-    await page.getByRole('button', { name: 'Start training' }).click();
-    await expect(page.getByTestId('training-progress')).toContainText(/epoch \d+, step \d+ of 2/, { timeout: 120_000 });
-    await page.screenshot({ path: 'e2e-artifacts/view-train.png', fullPage: true });
+  // One Kvasir-SEG session, trained once and shared: each test checks one feature of it, in order.
+  test.describe('Kvasir-SEG dropped onto the page, two losses trained', () => {
+    test.describe.configure({ mode: 'serial' });
+    const RUNS = ['crossEntropy', 'asymmetricUnifiedFocal'];
+    let context: BrowserContext;
+    let page: Page;
+    let errors: string[];
 
-    // Side by side while training: the ground truth and one tile per loss, each with its DSC.
-    await page.getByRole('link', { name: 'Side by side' }).click();
-    const grid = page.getByRole('list', { name: 'Predictions of every run' });
-    await expect(grid.getByRole('listitem')).toHaveCount(3);
-    for (const run of ['crossEntropy', 'asymmetricUnifiedFocal']) {
-      await expect(page.getByTestId(`tile-dsc-${run}`)).toHaveText(/^DSC (\d\.\d{3}|—)$/, { timeout: 180_000 });
-    }
-    // Navigation is shared: zooming one tile zooms every tile.
-    const tiles = grid.locator('[data-testid="slice-viewport"]');
-    const t0 = await tiles.nth(1).getAttribute('data-transform');
-    await tiles.nth(0).focus();
-    await page.keyboard.press('+');
-    await expect.poll(() => tiles.nth(1).getAttribute('data-transform')).not.toBe(t0);
-    await page.keyboard.press('0');
-    await page.screenshot({ path: 'e2e-artifacts/view-side-by-side.png', fullPage: true });
+    test.beforeAll(async ({ browser }, info) => {
+      ({ context, page, errors } = await openSharedPage(browser, info));
+    });
+    // eslint-disable-next-line no-empty-pattern -- Playwright wants the fixtures destructured; this hook needs none
+    test.afterEach(async ({}, info) => {
+      if (info.status !== info.expectedStatus) await page.screenshot({ path: info.outputPath('failure.png'), fullPage: true });
+      // A page error names the feature it happened in.
+      expect(errors.splice(0)).toEqual([]);
+    });
+    test.afterAll(async () => {
+      await context.close();
+    });
 
-    // Results once both runs have ended and been tested.
-    await page.getByRole('link', { name: 'Results' }).click();
-    const table = page.getByRole('table', { name: 'Test results' });
-    await expect(table.locator('tbody tr')).toHaveCount(2, { timeout: 240_000 });
-    await expect(table).toContainText(/\d\.\d{3} ± (\d\.\d{3}|—)/);
-    await expect(table.locator('strong').first()).toBeVisible();
-    await page.screenshot({ path: 'e2e-artifacts/view-results.png', fullPage: true });
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Results table (CSV)' }).click()]);
-    const csvText = readFileSync(await csv.path(), 'utf8');
-    expect(csvText.split('\r\n').filter(Boolean)).toHaveLength(3);
-    expect(csvText).toMatch(/^run_id,label,loss,class,n_cases,dsc_mean/);
-    // A per-case cell opens the case in the viewer with that run's prediction.
-    await page.getByRole('table', { name: 'Per-case DSC' }).getByRole('button').first().click();
-    await expect(page).toHaveURL(/#\/viewer$/);
-    await expect(page.getByTestId('viewer-caption')).toContainText(/slice DSC/, { timeout: 60_000 });
-    await page.screenshot({ path: 'e2e-artifacts/view-viewer.png', fullPage: true });
-    // The predicted mask downloads at the size of the source image (not the model input).
-    const caseId = await page.getByRole('combobox', { name: 'Case' }).inputValue();
-    const [mask] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download the prediction of ${caseId}` }).click()]);
-    expect(mask.suggestedFilename()).toMatch(new RegExp(`^${caseId}_.*\\.png$`));
-    const pred = decodeImage(new Uint8Array(readFileSync(await mask.path())), 'pred.png');
-    const source = decodeImage(new Uint8Array(readFileSync(`${SHARED_DATA}/kvasir_seg_sample/images/${caseId}.jpg`)), 'src.jpg');
-    expect(pred.dims).toEqual(source.dims);
-    expect(new Set(pred.data)).toEqual(new Set([0, 255]));
-    // And the run's trained model (its best weights, tfjs format).
-    const [model] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download the model of / }).click()]);
-    expect(model.suggestedFilename()).toMatch(/\.json$/);
-    expect(JSON.parse(readFileSync(await model.path(), 'utf8'))).toHaveProperty('weightsManifest');
+    test('the folder loads as 5 image and mask pairs', async () => {
+      await page.goto('/#/data');
+      await dropFiles(page, page.getByTestId('dropzone'), folderFiles(`${SHARED_DATA}/kvasir_seg_sample`));
+      await expect(page.getByTestId('summary-cases')).toHaveText('5', { timeout: 60_000 });
+      await page.screenshot({ path: 'e2e-artifacts/view-data.png', fullPage: true });
+    });
 
-    // Every view fits 1280×720 without sideways scrolling.
-    await page.setViewportSize({ width: 1280, height: 720 });
-    for (const [link, name] of [['Data', 'data'], ['Losses', 'losses'], ['Train & compare', 'train'], ['Viewer', 'viewer'], ['Side by side', 'compare'], ['Results', 'results']] as const) {
-      await page.getByRole('link', { name: link, exact: true }).click();
-      await expect(page).toHaveURL(new RegExp(`#/${name}$`));
-      await page.waitForTimeout(300);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
-      await page.screenshot({ path: `e2e-artifacts/720-${name}.png` });
-    }
-    expect(errors).toEqual([]);
+    test('two losses start training on WebGPU and report their steps', async () => {
+      test.setTimeout(180_000);
+      await page.getByRole('link', { name: 'Train & compare' }).click();
+      await waitForBackend(page);
+      await configureTinyRun(page, ['Cross entropy', 'Asymmetric unified focal'], 2, 2);
+      await page.getByRole('button', { name: 'Start training' }).click();
+      await expect(page.getByTestId('training-progress')).toContainText(/epoch \d+, step \d+ of 2/, { timeout: 120_000 });
+      await page.screenshot({ path: 'e2e-artifacts/view-train.png', fullPage: true });
+    });
+
+    test('side by side: the ground truth and one tile per loss, each with its DSC', async () => {
+      test.setTimeout(210_000);
+      await page.getByRole('link', { name: 'Side by side' }).click();
+      const grid = page.getByRole('list', { name: 'Predictions of every run' });
+      await expect(grid.getByRole('listitem')).toHaveCount(3);
+      for (const run of RUNS) {
+        await expect(page.getByTestId(`tile-dsc-${run}`)).toHaveText(/^DSC (\d\.\d{3}|—)$/, { timeout: 180_000 });
+      }
+    });
+
+    test('side by side: zooming one tile zooms every tile', async () => {
+      await page.getByRole('link', { name: 'Side by side' }).click();
+      const tiles = page.getByRole('list', { name: 'Predictions of every run' }).locator('[data-testid="slice-viewport"]');
+      await expect(tiles).toHaveCount(3);
+      const t0 = await tiles.nth(1).getAttribute('data-transform');
+      await tiles.nth(0).focus();
+      await page.keyboard.press('+');
+      await expect.poll(() => tiles.nth(1).getAttribute('data-transform')).not.toBe(t0);
+      await page.keyboard.press('0');
+      await page.screenshot({ path: 'e2e-artifacts/view-side-by-side.png', fullPage: true });
+    });
+
+    test('results: once both runs are tested, the table lists each with mean ± sd and marks the best', async () => {
+      test.setTimeout(270_000);
+      await page.getByRole('link', { name: 'Results' }).click();
+      const table = page.getByRole('table', { name: 'Test results' });
+      await expect(table.locator('tbody tr')).toHaveCount(2, { timeout: 240_000 });
+      await expect(table).toContainText(/\d\.\d{3} ± (\d\.\d{3}|—)/);
+      await expect(table.locator('strong').first()).toBeVisible();
+      await page.screenshot({ path: 'e2e-artifacts/view-results.png', fullPage: true });
+    });
+
+    test('results: the CSV export has its header and one row per run', async () => {
+      await page.getByRole('link', { name: 'Results' }).click();
+      const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Results table (CSV)' }).click()]);
+      const csvText = readFileSync(await csv.path(), 'utf8');
+      expect(csvText.split('\r\n').filter(Boolean)).toHaveLength(3);
+      expect(csvText).toMatch(/^run_id,label,loss,class,n_cases,dsc_mean/);
+    });
+
+    test('results: a per-case cell opens the case in the viewer with that run’s prediction', async () => {
+      await page.getByRole('link', { name: 'Results' }).click();
+      await page.getByRole('table', { name: 'Per-case DSC' }).getByRole('button').first().click();
+      await expect(page).toHaveURL(/#\/viewer$/);
+      await expect(page.getByTestId('viewer-caption')).toContainText(/slice DSC/, { timeout: 60_000 });
+      await page.screenshot({ path: 'e2e-artifacts/view-viewer.png', fullPage: true });
+    });
+
+    test('viewer: the predicted mask downloads at the size of the source image, not the model input', async () => {
+      await page.getByRole('link', { name: 'Viewer', exact: true }).click();
+      await page.getByRole('combobox', { name: /^Prediction/ }).selectOption(RUNS[0]!);
+      const caseId = await page.getByRole('combobox', { name: 'Case' }).inputValue();
+      const [mask] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download the prediction of ${caseId}` }).click()]);
+      expect(mask.suggestedFilename()).toMatch(new RegExp(`^${caseId}_${RUNS[0]}\\.png$`));
+      const pred = decodeImage(new Uint8Array(readFileSync(await mask.path())), 'pred.png');
+      const source = decodeImage(new Uint8Array(readFileSync(`${SHARED_DATA}/kvasir_seg_sample/images/${caseId}.jpg`)), 'src.jpg');
+      expect(pred.dims).toEqual(source.dims);
+      expect(new Set(pred.data)).toEqual(new Set([0, 255]));
+    });
+
+    test('viewer: the run’s trained model (its best weights) downloads in tfjs format', async () => {
+      await page.getByRole('link', { name: 'Viewer', exact: true }).click();
+      await page.getByRole('combobox', { name: /^Prediction/ }).selectOption(RUNS[0]!);
+      const [model] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Download the model of / }).click()]);
+      expect(model.suggestedFilename()).toMatch(/\.json$/);
+      expect(JSON.parse(readFileSync(await model.path(), 'utf8'))).toHaveProperty('weightsManifest');
+    });
+
+    test('every view fits 1280×720 without sideways scrolling', async () => {
+      await page.setViewportSize({ width: 1280, height: 720 });
+      for (const [link, name] of [['Data', 'data'], ['Losses', 'losses'], ['Train & compare', 'train'], ['Viewer', 'viewer'], ['Side by side', 'compare'], ['Results', 'results']] as const) {
+        await page.getByRole('link', { name: link, exact: true }).click();
+        await expect(page).toHaveURL(new RegExp(`#/${name}$`));
+        // The view's chunk has loaded and drawn (two animation frames after its placeholder went).
+        await expect(page.locator('main .view-loading')).toHaveCount(0);
+        await expect(page.locator('main > *').first()).toBeVisible();
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+        await page.screenshot({ path: `e2e-artifacts/720-${name}.png` });
+      }
+    });
   });
 
   test('a NIfTI volume scrolls through its slices by keyboard and wheel, trains, and is compared slice by slice', async ({ page }) => {
