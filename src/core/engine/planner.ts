@@ -145,7 +145,7 @@ export const MEMORY_FACTORS: Readonly<Record<2 | 3, { activations: number; param
  * = 1.375 in 2-D and 18.95 ÷ 14.75 = 1.285 in 3-D; 1.33 is their geometric mean, which leaves
  * both within 4 % (Chromium's WebGPU holds the same bytes). WebGL (Chromium, its texture
  * manager's bytes in use): 4.73 ÷ 3.26 = 1.451 in 2-D (cross entropy) and 19.01 ÷ 14.75 = 1.289
- * in 3-D; 1.37, their geometric mean, within 6 %.
+ * in 3-D; 1.37, their geometric mean, within 7 %.
  */
 export const BACKEND_MEMORY_FACTOR: Readonly<Record<string, number>> = Object.freeze({ cpu: 1, webgpu: 1.33, webgl: 1.37 });
 
