@@ -277,8 +277,8 @@ function warp(sample: Sample2D, a: AppliedAugmentation): Sample2D {
   return out;
 }
 
-/** Normalised 1D Gaussian, radius ⌈4σ⌉ (scipy.ndimage's default truncate = 4). */
-function gaussianKernel(sigma: number): Float64Array {
+/** Normalised 1D Gaussian, radius ⌈4σ⌉ (scipy.ndimage's default truncate = 4); the 2-D and 3-D elastic fields use it. */
+export function gaussianKernel(sigma: number): Float64Array {
   const r = Math.max(1, Math.ceil(4 * sigma));
   const k = new Float64Array(2 * r + 1);
   let sum = 0;

@@ -58,7 +58,7 @@
  * 'rotation', 'mirror', 'elastic', 'brightness', as in 2-D), so turning one off or changing its
  * range leaves the others' draws unchanged; the mirror fork draws x, y, z in that order.
  */
-import { DEFAULT_AUGMENTATION, elasticField, validateAugmentation, type AugmentationConfig } from './augment';
+import { DEFAULT_AUGMENTATION, elasticField, gaussianKernel, validateAugmentation, type AugmentationConfig } from './augment';
 import { createRng, type Rng } from './rng';
 import { checkSample3D, extractPatch3D, toSize3D, type Sample3D, type Size3D, type Spacing3D } from './volume3d';
 
@@ -378,20 +378,6 @@ function mul3(a: number[], b: number[]): number[] {
     for (let j = 0; j < 3; j++) out[i * 3 + j] = a[i * 3]! * b[j]! + a[i * 3 + 1]! * b[3 + j]! + a[i * 3 + 2]! * b[6 + j]!;
   }
   return out;
-}
-
-/** Normalised 1-D Gaussian, radius ⌈4σ⌉ (scipy.ndimage's truncate = 4), as data/augment.ts's. */
-function gaussianKernel(sigma: number): Float64Array {
-  const r = Math.max(1, Math.ceil(4 * sigma));
-  const k = new Float64Array(2 * r + 1);
-  let sum = 0;
-  for (let i = -r; i <= r; i++) {
-    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
-    k[i + r] = v;
-    sum += v;
-  }
-  for (let i = 0; i < k.length; i++) k[i] = k[i]! / sum;
-  return k;
 }
 
 /**

@@ -11,6 +11,7 @@
  * tab.
  */
 import { DEFAULT_BUDGET, formatBytes, type ReadBudget } from '../io/budget';
+import { formatOfSource, isArchiveName, isLossy } from '../io/formats/registry';
 import { readVolume } from '../io/read';
 import { countNonFinite, InputFileError, voxelCount, type Volume } from '../io/volume';
 import { bytesSource, openZip, type ByteSource } from '../io/zip';
@@ -76,7 +77,7 @@ function issueOf(file: string, e: unknown): LoadIssue {
 export async function expandArchives(files: InputFile[], issues: LoadIssue[], budget: ReadBudget = DEFAULT_BUDGET): Promise<InputFile[]> {
   const out: InputFile[] = [];
   for (const f of files) {
-    if (!f.path.toLowerCase().endsWith('.zip')) {
+    if (!isArchiveName(f.path)) {
       out.push(f);
       continue;
     }
@@ -99,7 +100,8 @@ function sameGrid(a: Volume, b: Volume): string | null {
     const size = (v: Volume) => (v.dims[2] === 1 ? `${v.dims[0]}×${v.dims[1]}` : v.dims.join('×'));
     return `its size ${size(b)} differs from its image's ${size(a)} (${a.source.name})`;
   }
-  if (a.nifti && b.nifti) {
+  // Volume formats place their grid in the world (an affine); both must place it alike.
+  if (formatOfSource(a.source.format)?.kind === 'volume' && formatOfSource(b.source.format)?.kind === 'volume') {
     const scale = Math.max(a.spacing[0], a.spacing[1], a.spacing[2], 1);
     const off = a.affine.reduce((m, v, i) => Math.max(m, Math.abs(v - (b.affine[i] ?? 0))), 0);
     if (!(off <= 1e-3 * scale + 1e-3)) {
@@ -207,7 +209,7 @@ export async function loadDataset(input: InputFile[], opts: LoadOptions = {}): P
       const fixed = finiteImage(image);
       if (fixed.warning) issues.push({ file: pair.image, message: fixed.warning, severity: 'warning' });
       image = fixed.volume;
-      const lossy = mask.source.format === 'jpeg';
+      const lossy = isLossy(mask.source.format);
       const values = maskChannel(mask, lossy);
       const bad = countNonFinite(values);
       if (bad.nan + bad.inf > 0) {

@@ -9,6 +9,7 @@
  *   the middle of the range (≥ 128 for 8 bit), and the summary says so.
  * - Any other mask with many values is not a label mask: an error that names the values.
  */
+import { isLossy } from '../io/formats/registry';
 import type { Volume, VoxelArray } from '../io/volume';
 
 export interface ValueCount {
@@ -40,7 +41,7 @@ export interface MappingProposal {
  * colour of a colour-coded label mask is its own value), or the brightest channel for lossy
  * (JPEG) colour masks, whose colours drift. Alpha is ignored.
  */
-export function maskChannel(v: Volume, lossy = v.source.format === 'jpeg'): VoxelArray | Uint8Array {
+export function maskChannel(v: Volume, lossy = isLossy(v.source.format)): VoxelArray | Uint8Array {
   if (v.paletteIndices) return v.paletteIndices;
   const c = v.channels;
   if (c === 1) return v.data;

@@ -13,7 +13,7 @@ import { useRef, useState } from 'react';
 import { zipSync } from 'fflate';
 import { joinSlices, predictionFile } from '../../core/io/predictionFiles';
 import { formatScore } from '../../core/metrics/summary';
-import { acceptList } from '../../core/io/formats/registry';
+import { acceptList, labelWriterFor } from '../../core/io/formats/registry';
 import { readVolume } from '../../core/io/read';
 import { classValues } from '../../core/data/labels';
 import { maskToLabels } from '../../core/data/predictionMask';
@@ -45,6 +45,13 @@ const PLANE_TITLES: Record<Plane, string> = { axial: 'Axial', sagittal: 'Sagitta
 /** Weights a prediction came from, in words. */
 function weightsNote(p: { weights: 'current' | 'best'; epochs: number }): string {
   return p.weights === 'best' ? `best weights of ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}` : `weights after epoch ${p.epochs}`;
+}
+
+/** What a prediction of this image is written as: its format (the registry's writer) and geometry. */
+function exportCaption(image: Case['image']): string {
+  const w = labelWriterFor(image);
+  if (!w) return 'no format can write labels of this image';
+  return w.format.kind === 'volume' ? `${w.format.label} (.${w.writer.extension}) in the geometry of the source volume` : `${w.format.label} masks of the image size`;
 }
 
 export function ViewerView() {
@@ -257,7 +264,7 @@ function PredictionExport({ exp, run, current, cases, numClasses }: { exp: Shown
   return (
     <div className="prediction-export">
       <h3>Download predictions of {label}</h3>
-      <p className="muted">{current.image.nifti ? 'NIfTI (.nii.gz) in the geometry of the source volume' : 'PNG masks of the image size'}, with the dataset&apos;s label values where its mapping names them (else two classes as 0/255, more as class indices).</p>
+      <p className="muted">{exportCaption(current.image)}, with the dataset&apos;s label values where its mapping names them (else two classes as 0/255, more as class indices).</p>
       <div className="buttons">
         <button type="button" aria-label={`Download the prediction of ${current.id}`} disabled={progress !== null} onClick={() => void go('case')}>
           This case

@@ -12,6 +12,7 @@ import type { ViewerImage } from './cornerstoneAdapter';
 import { overlayCounts } from '../../core/viz/overlay';
 import { planeGeometry, planeImage, planeLabels, type Plane } from '../../core/viz/planes';
 import { meanOfFinite } from '../../core/metrics/summary';
+import { rowZeroAtBottom } from '../../core/io/formats/registry';
 import { datasetRegistry } from '../../state/datasetRegistry';
 import { requestSlice, requestVolume, usePredictionsVersion } from '../../state/predictions';
 import { useStudio } from '../../state/store';
@@ -121,7 +122,7 @@ export function truthSlice(c: Case, k: number): Uint8Array {
 
 /** NIfTI slices are drawn with anterior at the top (row 0 at the bottom); pictures as stored. */
 export function flipYOf(c: Case): boolean {
-  return c.image.source.format === 'nifti1' || c.image.source.format === 'nifti2';
+  return rowZeroAtBottom(c.image.source.format);
 }
 
 /**
