@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page, type TestInfo, type Worker } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page, type TestInfo, type Worker } from '@playwright/test';
 
 export const SHARED_DATA = fileURLToPath(new URL('../../shared/data', import.meta.url));
 export const hasSharedData = existsSync(SHARED_DATA);
@@ -87,6 +87,29 @@ export async function openSharedPage(browser: Browser, info: TestInfo): Promise<
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   return { context, page, errors };
+}
+
+/**
+ * One page shared by the tests of the calling describe block (or file), for a session set up once
+ * (`test.describe.configure({ mode: 'serial' })`): opened before the first test (openSharedPage)
+ * and handed to `receive`, closed after the last. After each test, a full-page screenshot when it
+ * failed, and the page errors since the previous test fail the test they happened in.
+ */
+export function sharePageAcrossTests(receive: (page: Page) => void): void {
+  let shared: Awaited<ReturnType<typeof openSharedPage>> | null = null;
+  test.beforeAll(async ({ browser }, info) => {
+    shared = await openSharedPage(browser, info);
+    receive(shared.page);
+  });
+  // eslint-disable-next-line no-empty-pattern -- Playwright wants the fixtures destructured; this hook needs none
+  test.afterEach(async ({}, info) => {
+    if (!shared) return;
+    if (info.status !== info.expectedStatus) await shared.page.screenshot({ path: info.outputPath('failure.png'), fullPage: true });
+    expect(shared.errors.splice(0)).toEqual([]);
+  });
+  test.afterAll(async () => {
+    await shared?.context.close();
+  });
 }
 
 /**
