@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -34,5 +34,27 @@ describe('inputFilesFrom', () => {
     expect(Array.from(await s.read(10, 14))).toEqual([10, 11, 12, 13]);
     expect((await s.read(290, 400)).length).toBe(10);
     await expect(inputFilesFrom(join(base, 'nothing'))).rejects.toThrow(/nothing: no such file or folder/);
+  });
+  it('follows symbolic links to files and folders, walks a cycle once, and keeps a dangling link as a file that fails by its path', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'segstudio-'));
+    const f = cvcFixture();
+    for (const file of f.files) {
+      const p = join(base, 'store', file.path);
+      mkdirSync(join(p, '..'), { recursive: true });
+      writeFileSync(p, file.bytes);
+    }
+    // A dataset of links: each file of one folder a link to a file, the other folder a link to a folder.
+    const [fileLinks, folderLink] = [...new Set(f.files.map((x) => x.path.split('/').slice(0, 2).join('/')))].sort();
+    mkdirSync(join(base, 'set', fileLinks!), { recursive: true });
+    for (const file of f.files.filter((x) => x.path.startsWith(`${fileLinks}/`))) symlinkSync(join(base, 'store', file.path), join(base, 'set', file.path));
+    symlinkSync(join(base, 'store', folderLink!), join(base, 'set', folderLink!));
+    symlinkSync(join(base, 'set'), join(base, 'set', 'again')); // a cycle
+    symlinkSync(join(base, 'gone.png'), join(base, 'set', 'dangling.png'));
+    const files = await inputFilesFrom(join(base, 'set'));
+    expect(files.map((x) => x.path)).toEqual([...f.files.map((x) => `set/${x.path}`), 'set/dangling.png'].sort());
+    await expect(files.find((x) => x.path === 'set/dangling.png')!.read()).rejects.toThrow('set/dangling.png: a symbolic link to nothing');
+    const loaded = await loadDataset(files.filter((x) => x.path !== 'set/dangling.png'));
+    expect(loaded.issues).toEqual([]);
+    expect(loaded.cases).toHaveLength(Object.keys(f.expected).length);
   });
 });
