@@ -44,7 +44,8 @@ describe('formatMeanStd', () => {
   it('formats mean ± std with fixed decimals', () => {
     expect(formatMeanStd({ mean: 0.8123, std: 0.0456, n: 12 })).toBe('0.812 ± 0.046');
     expect(formatMeanStd(summarize([0.5, 0.7]), 2)).toBe('0.60 ± 0.14');
-    expect(formatMeanStd({ mean: -0.00001, std: 0, n: 1 })).toBe('0.000 ± 0.000');
+    expect(formatMeanStd({ mean: -0.00001, std: 0, n: 1 })).toBe('0.000 (n = 1)');
+    expect(formatMeanStd({ mean: -0.00001, std: 0, n: 2 })).toBe('0.000 ± 0.000');
   });
 
   it('shows a dash when there is nothing to summarise', () => {

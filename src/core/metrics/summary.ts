@@ -62,13 +62,15 @@ function fixed(x: number, digits: number): string {
 
 /**
  * "mean ± std" with a fixed number of decimals, e.g. `formatMeanStd({ mean: 0.8123,
- * std: 0.0456, n: 12 })` → "0.812 ± 0.046". Returns "—" when n = 0.
+ * std: 0.0456, n: 12 })` → "0.812 ± 0.046". Returns "—" when n = 0, and the mean with "(n = 1)"
+ * for a single value, whose sample standard deviation (n − 1) is undefined.
  */
 export function formatMeanStd(
   summary: Pick<Summary, 'mean' | 'std' | 'n'>,
   digits = 3,
 ): string {
   if (summary.n === 0 || !Number.isFinite(summary.mean)) return '—';
+  if (summary.n === 1) return `${fixed(summary.mean, digits)} (n = 1)`;
   return `${fixed(summary.mean, digits)} ± ${fixed(summary.std, digits)}`;
 }
 
