@@ -90,7 +90,11 @@ export class TrainingClient {
     });
   }
 
-  /** (Re)starts the worker on a backend; 'auto' tries webgpu → webgl → cpu. */
+  /**
+   * (Re)starts the worker on a backend. 'auto' starts the first of webgpu → webgl → cpu that
+   * works, and at the Start of each new model the worker times the backends and trains on the
+   * fastest (backendChoice.ts).
+   */
   init(backend: BackendName | 'auto') {
     // A backend cannot be switched back and forth reliably inside one tfjs instance: a new worker.
     this.worker?.terminate();

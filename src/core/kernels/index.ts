@@ -1,9 +1,9 @@
 /**
- * Fast kernels for the tfjs CPU backend, in the product: the browser's CPU fallback, the Node
+ * Fast kernels for the tfjs CPU backend, in the product: the browser's CPU backend, the Node
  * command line and the Node tests run on them.
  *
  * The stock tfjs-backend-cpu 4.22 kernels of a U-Net training step are plain loops, and some
- * read every element through TensorBuffer.get (Conv2DBackpropFilter alone is ≈ 85 % of a step
+ * read every element through TensorBuffer.get (Conv2DBackpropFilter alone is ≈ 80 % of a step
  * of the default 128 × 128 U-Net; Conv3D and its two gradients ≈ 87 % of a 32³ 3D U-Net's;
  * docs/BENCHMARKS.md). registerFastCpuKernels() replaces them with kernels over the raw typed
  * arrays (cpu/*.ts), and adds the fused instance normalisation

@@ -110,7 +110,7 @@ export function displayPlane(c: Case, plane: Plane, k: number, version: number):
   };
 }
 
-/** Axial slice k of a case as a display image (NIfTI volumes: row 0 is posterior, drawn at the bottom: see flipY). */
+/** Axial slice k of a case as a display image (NIfTI volumes: row 0 is posterior, drawn at the bottom: see flipYOf). */
 export function displaySlice(c: Case, k: number, version: number): ViewerImage {
   return displayPlane(c, 'axial', k, version);
 }
@@ -120,7 +120,7 @@ export function truthSlice(c: Case, k: number): Uint8Array {
   return planeLabels(c.labels, c.image.dims, 'axial', k);
 }
 
-/** NIfTI slices are drawn with anterior at the top (row 0 at the bottom); pictures as stored. */
+/** Whether axial row 0 is drawn at the bottom, as the format's descriptor says (rowZeroAtBottom): NIfTI, anterior at the top; pictures as stored. */
 export function flipYOf(c: Case): boolean {
   return rowZeroAtBottom(c.image.source.format);
 }
