@@ -9,6 +9,8 @@ const PORT = Number(process.env.E2E_PORT ?? 4317);
 
 export default defineConfig({
   testDir: 'e2e',
+  // Browser tests only: e2e/bundle/*.test.ts are vitest unit tests of the bundle check.
+  testMatch: '**/*.spec.ts',
   outputDir: 'test-results',
   timeout: 120_000,
   expect: { timeout: 15_000 },
