@@ -18,9 +18,10 @@ import { intFlag, UsageError, type CommandSpec, type Parsed } from './args';
 import { inputFilesFrom } from './nodeFiles';
 import type { Output } from './progress';
 import { sbatchScript, submit } from './sbatch';
-import { configText, configurationFrom, splitSeedOf, TRAIN, withRunIds } from './train';
+import { applyPlanFlag, configText, configurationFrom, splitSeedOf, TRAIN, withRunIds } from './train';
+import { requestDeviceProblems } from '../core/engine/planner';
 
-const OVERRIDES = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds', 'resolution'] as const;
+const OVERRIDES = ['losses', 'max-epochs', 'steps-per-epoch', 'max-steps', 'seed', 'seeds', 'folds', 'resolution', 'dims', 'patch', 'spacing', 'memory', 'plan'] as const;
 
 export const SWEEP: CommandSpec = {
   summary: 'Submits one Slurm array task per run of the experiment; segstudio collect merges their files.',
@@ -56,6 +57,7 @@ export async function sweep(p: Parsed, err: Output = process.stderr, out: Output
   const loaded = await loadDataset(await inputFilesFrom(data));
   for (const i of loaded.issues) err.write(`${i.severity === 'error' ? 'skipped' : 'note'}: ${i.file}: ${i.message}\n`);
   if (!loaded.cases.length) throw new Error(`${data}: no case could be loaded (see the messages above)`);
+  applyPlanFlag(p, configuration, loaded, p.flags.get('backend') ?? 'cpu', err);
   const split = splitCases(loaded.cases, splitSeedOf(p, configuration));
   let request: ExperimentRequest;
   try {
@@ -69,6 +71,10 @@ export async function sweep(p: Parsed, err: Output = process.stderr, out: Output
     throw e;
   }
   request = withRunIds(request);
+  // A step over the memory budget is refused before anything is submitted; each task checks its
+  // adapter's buffer limits when its backend runs (segstudio train).
+  const refusals = requestDeviceProblems(request, { memoryBudget: configuration.settings.memoryBudget * 2 ** 20, backend: p.flags.get('backend') ?? 'cpu' });
+  if (refusals.length) throw new UsageError(`refused before submitting: ${refusals.join('; ')}`, 'sweep');
   await mkdir(join(dir, 'logs'), { recursive: true });
   await writeFile(requestPath, `${JSON.stringify(request, null, 1)}\n`);
   const trainArgs = ['--data', data, '--config', p.flags.get('config') as string, '--request', requestPath, '--backend', p.flags.get('backend') ?? 'cpu'];

@@ -205,4 +205,16 @@ describe('segstudio sweep', () => {
     expect(replicated.runs).toHaveLength(12);
     expect(readFileSync(join(base, 'split-replicates', 'sweep.sbatch'), 'utf8')).toContain('#SBATCH --array=0-11');
   }, 60_000);
+
+  it('takes the model flags of train: --patch and --dims set the request, --plan proposes, and a step over --memory is refused before submitting', async () => {
+    const io = quiet();
+    const requestAt = (name: string) => JSON.parse(readFileSync(join(base, name, 'experiment.request.json'), 'utf8')) as { dims?: number; model: { inputWidth: number; inputHeight: number } };
+    expect(await main(['sweep', '--slurm', '--dry-run', '--data', data, '--config', CONFIG, '--out', join(base, 'sweep-patch'), '--dims', '2', '--patch', '48x32'])).toBe(0);
+    expect(requestAt('sweep-patch')).toMatchObject({ dims: 2, model: { inputWidth: 48, inputHeight: 32 } });
+    expect(await main(['sweep', '--slurm', '--dry-run', '--data', data, '--config', CONFIG, '--out', join(base, 'sweep-plan'), '--plan'])).toBe(0);
+    expect(io.err()).toMatch(/plan: /);
+    expect(await main(['sweep', '--slurm', '--dry-run', '--data', data, '--config', CONFIG, '--out', join(base, 'sweep-refused'), '--patch', '512x512', '--memory', '64'])).toBe(2);
+    expect(io.err()).toMatch(/refused before submitting: .*64 MiB/);
+    expect(existsSync(join(base, 'sweep-refused', 'experiment.request.json'))).toBe(false);
+  }, 60_000);
 });

@@ -103,6 +103,18 @@ export function applyProposal(s: TrainingSettings, plan: Proposal): void {
   s.spacing = plan.spacing;
 }
 
+/**
+ * --plan: the planner's proposal for this dataset, its memory estimated for `backend` (device
+ * limits are checked once the backend runs), then the flags given, which override it.
+ */
+export function applyPlanFlag(p: Parsed, configuration: StudioConfiguration, loaded: { cases: readonly Case[]; mapping: { numClasses: number } }, backend: string, err: Output): void {
+  if (!p.flags.has('plan')) return;
+  const proposal = proposePlan(datasetShape(loaded.cases, loaded.mapping.numClasses), { memoryBudget: configuration.settings.memoryBudget * 2 ** 20, backend });
+  for (const r of proposal.reasons) err.write(`plan: ${r}\n`);
+  applyProposal(configuration.settings, proposal);
+  applyOverrides(p, configuration.settings);
+}
+
 /** The flags that set single fields, applied to `s` and checked with the settings' own rules. */
 export function applyOverrides(p: Parsed, s: TrainingSettings): void {
   const losses = p.flags.get('losses');
@@ -253,14 +265,7 @@ export async function train(p: Parsed, err: Output = process.stderr): Promise<nu
   if (!loaded.cases.length) throw new Error(`${data}: no case could be loaded (see the messages above)`);
   err.write(`${loaded.cases.length} cases (${loaded.pairing.layout}), ${loaded.mapping.numClasses} classes\n`);
 
-  if (p.flags.has('plan') && !p.flags.has('request') && !resume) {
-    // The planner's proposal for this dataset, its memory estimated for --backend (device limits
-    // are checked once the backend runs); the flags given still override it.
-    const proposal = proposePlan(datasetShape(loaded.cases, loaded.mapping.numClasses), { memoryBudget: configuration.settings.memoryBudget * 2 ** 20, backend: backendName });
-    for (const r of proposal.reasons) err.write(`plan: ${r}\n`);
-    applyProposal(configuration.settings, proposal);
-    applyOverrides(p, configuration.settings);
-  }
+  if (!p.flags.has('request') && !resume) applyPlanFlag(p, configuration, loaded, backendName, err);
 
   const store = new FileStore(state);
   const stored = resume ? (await store.list()).experiments[0] : undefined;
