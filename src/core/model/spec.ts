@@ -104,40 +104,62 @@ export function nearestMultiples(size: number, step: number): string {
  * so nothing would pass through it), and an integer seed.
  */
 export function validateUNetConfig(config: UNetConfig): void {
-  const issues: string[] = [];
   if (config === null || typeof config !== 'object') throw new UNetConfigError([`expected an object, got ${describeValue(config)}`]);
-  const depthOk = checkInteger(issues, 'depth', config.depth, ...UNET_LIMITS.depth, ' (number of 2×2 pooling steps)');
-  checkInteger(issues, 'baseFilters', config.baseFilters, ...UNET_LIMITS.baseFilters);
-  checkInteger(issues, 'inputChannels', config.inputChannels, ...UNET_LIMITS.inputChannels);
-  checkInteger(issues, 'numClasses', config.numClasses, ...UNET_LIMITS.numClasses, ' (background plus at least one foreground class)');
-  const sizes = [
+  const issues = unetConfigIssues(config, UNET_LIMITS, [
     ['inputHeight', config.inputHeight],
     ['inputWidth', config.inputWidth],
-  ] as const;
-  const sizeOk = sizes.map(([name, v]) => checkInteger(issues, name, v, ...UNET_LIMITS.inputSize));
+  ]);
+  if (issues.length > 0) throw new UNetConfigError(issues);
+}
+
+/** Inclusive ranges of a U-Net's integer fields (UNET_LIMITS, spec3d.ts's UNET3D_LIMITS). */
+export interface UNetLimits {
+  readonly depth: readonly [number, number];
+  readonly baseFilters: readonly [number, number];
+  readonly inputChannels: readonly [number, number];
+  readonly numClasses: readonly [number, number];
+  readonly inputSize: readonly [number, number];
+}
+
+/**
+ * Every problem of a 2D or 3D U-Net's configuration, one sentence each: the integer ranges of
+ * `limits`, each input side (`sides`, named, in the order the bottleneck is written) divisible by
+ * 2^depth with the nearest valid sizes, a bottleneck of at least two pixels or voxels, an integer
+ * seed. Two sides are an image, three a volume.
+ */
+export function unetConfigIssues(
+  config: Pick<UNetConfig, 'depth' | 'baseFilters' | 'inputChannels' | 'numClasses' | 'seed'>,
+  limits: UNetLimits,
+  sides: readonly (readonly [string, number])[],
+): string[] {
+  const issues: string[] = [];
+  const [pool, thing, cell] = sides.length === 3 ? ['2×2×2', 'volume', 'voxel'] : ['2×2', 'image', 'pixel'];
+  const depthOk = checkInteger(issues, 'depth', config.depth, ...limits.depth, ` (number of ${pool} pooling steps)`);
+  checkInteger(issues, 'baseFilters', config.baseFilters, ...limits.baseFilters);
+  checkInteger(issues, 'inputChannels', config.inputChannels, ...limits.inputChannels);
+  checkInteger(issues, 'numClasses', config.numClasses, ...limits.numClasses, ' (background plus at least one foreground class)');
+  const sizeOk = sides.map(([name, v]) => checkInteger(issues, name, v, ...limits.inputSize));
   if (depthOk) {
     const step = 2 ** config.depth;
-    sizes.forEach(([name, v], i) => {
-      if (sizeOk[i] && v % step !== 0) {
-        issues.push(
-          `${name} = ${v} is not a multiple of 2^${config.depth} = ${step} (depth ${config.depth} halves the image ${config.depth} times); nearest valid ${name}: ${nearestMultiples(v, step)}`,
-        );
-      }
+    const divisible = sides.map(([name, v], i) => {
+      if (!sizeOk[i]) return false;
+      if (v % step === 0) return true;
+      issues.push(
+        `${name} = ${v} is not a multiple of 2^${config.depth} = ${step} (depth ${config.depth} halves the ${thing} ${config.depth} times); nearest valid ${name}: ${nearestMultiples(v, step)}`,
+      );
+      return false;
     });
-    if (sizeOk.every(Boolean) && config.inputHeight % step === 0 && config.inputWidth % step === 0) {
-      const bh = config.inputHeight / step;
-      const bw = config.inputWidth / step;
-      if (bh * bw < 2) {
-        issues.push(
-          `the bottleneck would be ${bh}×${bw} at depth ${config.depth}: instance normalisation over a single pixel discards it; use a larger input or a smaller depth`,
-        );
+    if (divisible.every(Boolean)) {
+      const b = sides.map(([, v]) => v / step);
+      if (b.reduce((p, q) => p * q, 1) < 2) {
+        issues.push(`the bottleneck would be ${b.join('×')} at depth ${config.depth}: instance normalisation over a single ${cell} discards it; use a larger input or a smaller depth`);
       }
     }
   }
   if (typeof config.seed !== 'number' || !Number.isSafeInteger(config.seed)) {
     issues.push(`seed must be an integer; got ${describeValue(config.seed)}`);
   }
-  if (issues.length > 0) throw new UNetConfigError(issues);
+  return issues;
 }
 
 /** Filters per level, F_l = baseFilters · 2^l for l = 0 … depth. */

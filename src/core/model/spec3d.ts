@@ -4,7 +4,7 @@
  * and a plain-text summary. Tensor-free like ./spec.ts; the architecture is described in
  * ./unet3d.ts.
  */
-import { checkInteger, describeValue, nearestMultiples, UNET_LAYER_NAMES, UNetConfigError } from './spec';
+import { describeValue, UNET_LAYER_NAMES, UNetConfigError, unetConfigIssues } from './spec';
 
 export interface UNet3DConfig {
   /** Input depth (slices, z) in voxels; a multiple of 2^depth. */
@@ -66,40 +66,12 @@ export function resolveUNet3DConfig(partial: Partial<UNet3DConfig> = {}): UNet3D
  * and an integer seed.
  */
 export function validateUNet3DConfig(config: UNet3DConfig): void {
-  const issues: string[] = [];
   if (config === null || typeof config !== 'object') throw new UNetConfigError([`expected an object, got ${describeValue(config)}`]);
-  const depthOk = checkInteger(issues, 'depth', config.depth, ...UNET3D_LIMITS.depth, ' (number of 2×2×2 pooling steps)');
-  checkInteger(issues, 'baseFilters', config.baseFilters, ...UNET3D_LIMITS.baseFilters);
-  checkInteger(issues, 'inputChannels', config.inputChannels, ...UNET3D_LIMITS.inputChannels);
-  checkInteger(issues, 'numClasses', config.numClasses, ...UNET3D_LIMITS.numClasses, ' (background plus at least one foreground class)');
-  const sizes = [
+  const issues = unetConfigIssues(config, UNET3D_LIMITS, [
     ['inputDepth', config.inputDepth],
     ['inputHeight', config.inputHeight],
     ['inputWidth', config.inputWidth],
-  ] as const;
-  const sizeOk = sizes.map(([name, v]) => checkInteger(issues, name, v, ...UNET3D_LIMITS.inputSize));
-  if (depthOk) {
-    const step = 2 ** config.depth;
-    const divisible = sizes.map(([name, v], i) => {
-      if (!sizeOk[i]) return false;
-      if (v % step === 0) return true;
-      issues.push(
-        `${name} = ${v} is not a multiple of 2^${config.depth} = ${step} (depth ${config.depth} halves the volume ${config.depth} times); nearest valid ${name}: ${nearestMultiples(v, step)}`,
-      );
-      return false;
-    });
-    if (divisible.every(Boolean)) {
-      const b = sizes.map(([, v]) => v / step);
-      if (b.reduce((p, q) => p * q, 1) < 2) {
-        issues.push(
-          `the bottleneck would be ${b.join('×')} at depth ${config.depth}: instance normalisation over a single voxel discards it; use a larger input or a smaller depth`,
-        );
-      }
-    }
-  }
-  if (typeof config.seed !== 'number' || !Number.isSafeInteger(config.seed)) {
-    issues.push(`seed must be an integer; got ${describeValue(config.seed)}`);
-  }
+  ]);
   if (issues.length > 0) throw new UNetConfigError(issues);
 }
 
