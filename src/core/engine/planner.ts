@@ -55,6 +55,7 @@
  * device for the adapter's own maxima. tfjs-free.
  */
 import type { LossId } from '../losses/registry';
+import { unetParameterCount } from '../model/spec';
 import type { Resolution } from '../training/config';
 
 /** A side length of a 2D image or 3D volume, in voxels: x (width), y (height), z (slices). */
@@ -190,23 +191,12 @@ function activationsPerSample(p: ModelPlan): number {
 }
 
 /**
- * Trainable parameters of the studio's U-Net (core/model unet.ts, unet3d.ts): per block two
+ * Trainable parameters of the studio's U-Net (core/model/spec.ts unetParameterCount): per block two
  * k^dims convolutions without bias and two normalisations (γ, β), 2^dims up-convolutions with
  * bias, a 1×1 logits convolution with bias.
  */
 export function unetParameters(p: Pick<ModelPlan, 'dims' | 'depth' | 'baseFilters' | 'channels' | 'classes'>): number {
-  const k = 3 ** p.dims;
-  const up = 2 ** p.dims;
-  const F = (l: number) => p.baseFilters * 2 ** l;
-  const block = (cin: number, f: number) => k * cin * f + k * f * f + 4 * f;
-  let n = 0;
-  let cin = p.channels;
-  for (let l = 0; l <= p.depth; l++) {
-    n += block(cin, F(l));
-    cin = F(l);
-  }
-  for (let l = p.depth - 1; l >= 0; l--) n += up * F(l + 1) * F(l) + F(l) + block(2 * F(l), F(l));
-  return n + F(0) * p.classes + p.classes;
+  return unetParameterCount(p.dims, { depth: p.depth, baseFilters: p.baseFilters, inputChannels: p.channels, numClasses: p.classes });
 }
 
 /**

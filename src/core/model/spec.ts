@@ -187,13 +187,24 @@ function blockParams(cIn: number, filters: number): number {
  */
 export function countParameters(config: UNetConfig): number {
   validateUNetConfig(config);
-  const f = levelFilters(config);
-  const fAt = (l: number): number => f[l] ?? 0;
+  return unetParameterCount(2, config);
+}
+
+/**
+ * Trainable parameters of the studio's 2D (dims 2) or 3D (dims 3) U-Net, the arithmetic of
+ * countParameters and spec3d.ts's countParameters3D without validation (the planner sizes plans
+ * with it): per level a block of two bias-free 3^dims convolutions and two (γ, β) pairs, per
+ * decoder level a 2^dims up-convolution with bias, and the 1×1 logits convolution with bias.
+ */
+export function unetParameterCount(dims: 2 | 3, c: Pick<UNetConfig, 'depth' | 'baseFilters' | 'inputChannels' | 'numClasses'>): number {
+  const k = 3 ** dims;
+  const up = 2 ** dims;
+  const F = (l: number) => c.baseFilters * 2 ** l;
+  const block = (cin: number, f: number) => k * cin * f + k * f * f + 4 * f;
   let total = 0;
-  for (let l = 0; l <= config.depth; l++) total += blockParams(l === 0 ? config.inputChannels : fAt(l - 1), fAt(l));
-  for (let l = 0; l < config.depth; l++) total += 4 * fAt(l + 1) * fAt(l) + fAt(l) + blockParams(2 * fAt(l), fAt(l));
-  total += fAt(0) * config.numClasses + config.numClasses;
-  return total;
+  for (let l = 0; l <= c.depth; l++) total += block(l === 0 ? c.inputChannels : F(l - 1), F(l));
+  for (let l = 0; l < c.depth; l++) total += up * F(l + 1) * F(l) + F(l) + block(2 * F(l), F(l));
+  return total + F(0) * c.numClasses + c.numClasses;
 }
 
 /** A plain-text summary: one line per level with its resolution, channels and parameters. */

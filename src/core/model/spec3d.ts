@@ -4,7 +4,7 @@
  * and a plain-text summary. Tensor-free like ./spec.ts; the architecture is described in
  * ./unet3d.ts.
  */
-import { describeValue, UNET_LAYER_NAMES, UNetConfigError, unetConfigIssues } from './spec';
+import { describeValue, UNET_LAYER_NAMES, UNetConfigError, unetConfigIssues, unetParameterCount } from './spec';
 
 export interface UNet3DConfig {
   /** Input depth (slices, z) in voxels; a multiple of 2^depth. */
@@ -100,13 +100,7 @@ function blockParams(cIn: number, filters: number): number {
  */
 export function countParameters3D(config: UNet3DConfig): number {
   validateUNet3DConfig(config);
-  const f = filtersOf(config);
-  const fAt = (l: number): number => f[l] ?? 0;
-  let total = 0;
-  for (let l = 0; l <= config.depth; l++) total += blockParams(l === 0 ? config.inputChannels : fAt(l - 1), fAt(l));
-  for (let l = 0; l < config.depth; l++) total += 8 * fAt(l + 1) * fAt(l) + fAt(l) + blockParams(2 * fAt(l), fAt(l));
-  total += fAt(0) * config.numClasses + config.numClasses;
-  return total;
+  return unetParameterCount(3, config);
 }
 
 /** One level's spatial size in voxels, (D·H·W) / 8^l. */
