@@ -4,7 +4,7 @@
  * and a plain-text summary. Tensor-free like ./spec.ts; the architecture is described in
  * ./unet3d.ts.
  */
-import { describeValue, UNET_LAYER_NAMES, UNetConfigError, unetConfigIssues, unetParameterCount } from './spec';
+import { describeValue, levelFilters, UNET_LAYER_NAMES, UNetConfigError, unetConfigIssues, unetParameterCount } from './spec';
 
 export interface UNet3DConfig {
   /** Input depth (slices, z) in voxels; a multiple of 2^depth. */
@@ -75,10 +75,8 @@ export function validateUNet3DConfig(config: UNet3DConfig): void {
   if (issues.length > 0) throw new UNetConfigError(issues);
 }
 
-/** Filters per level, F_l = baseFilters · 2^l for l = 0 … depth. */
-export function filtersOf(config: Pick<UNet3DConfig, 'depth' | 'baseFilters'>): number[] {
-  return Array.from({ length: config.depth + 1 }, (_, l) => config.baseFilters * 2 ** l);
-}
+/** Filters per level, F_l = baseFilters · 2^l for l = 0 … depth (spec.ts's levelFilters). */
+export const filtersOf: (config: Pick<UNet3DConfig, 'depth' | 'baseFilters'>) => number[] = levelFilters;
 
 /** Parameters of one block, two bias-free 3×3×3 convolutions c → F → F and two (γ, β) pairs. */
 function blockParams(cIn: number, filters: number): number {
