@@ -54,3 +54,17 @@ test('a backend chosen from the menu is kept across a reload, and automatic clea
   await page.reload();
   await expect(menu).toHaveValue('auto');
 });
+
+test('Stop while the backends are being measured ends the experiment as stopped; it does not train afterwards', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/#/train');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /./, { timeout: 90_000 });
+  await expect(page.getByRole('button', { name: 'Start training' })).toBeEnabled({ timeout: 60_000 });
+  await configureTinyRun(page, ['Cross entropy'], 3, 2);
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('backend-badge')).toHaveText('measuring the backends on this model…');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('training-progress')).toContainText('experiment stopped', { timeout: 180_000 });
+  // Stopped once built: no epoch was trained.
+  await expect(page.getByRole('table', { name: 'Runs' }).locator('tr[data-run="crossEntropy"] td[data-col="epochs"]')).toHaveText('0');
+});

@@ -51,6 +51,9 @@ let mode: BackendName | 'auto' = 'auto';
 /** The model (probeKey) the automatic choice was last measured on, and the backend it chose. */
 let measuredFor: { key: string; backend: BackendName } | null = null;
 const watched = new WeakSet<GPUDevice>();
+/** A 'stop' that came while the backends were being measured for a 'start': the experiment stops as soon as it is built. */
+let measuring = false;
+let stopAfterMeasuring = false;
 
 /** A lost WebGPU device (driver reset, GPU removed) ends the run with a message; results are kept. */
 function watchDevice(): void {
@@ -111,13 +114,23 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         return;
       case 'start':
         await backendReady;
+        measuring = true;
+        stopAfterMeasuring = false;
         try {
           await chooseForModel(cmd.request, cmd.modelKey);
         } catch (e) {
           post({ type: 'error', message: `The backends could not be measured (${message(e)}); training on ${tf.getBackend()}.` });
+        } finally {
+          measuring = false;
         }
         engine.predictions.rememberCases(cmd.datasetKey, cmd.cases);
-        await engine.training.start(cmd.request, cmd.cases);
+        {
+          // start() marks the experiment as starting before it awaits anything, so a stop asked
+          // for while measuring ends it once built, with the usual 'ended' (stopped) event.
+          const started = engine.training.start(cmd.request, cmd.cases);
+          if (stopAfterMeasuring) engine.training.stop();
+          await started;
+        }
         return;
       case 'resume':
         await backendReady;
@@ -125,6 +138,7 @@ scope.onmessage = async (ev: MessageEvent<TrainingCommand>) => {
         await engine.training.resume(cmd.id, cmd.cases);
         return;
       case 'stop':
+        if (measuring) stopAfterMeasuring = true;
         engine.training.stop();
         return;
       case 'predict': {
